@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+
+class ModuleDocFragment(object):
+
+    DOCUMENTATION = r'''
+options:
+  access_key:
+    description:
+      - NCP API access key.
+      - Taken from the environment variable E(NCLOUD_ACCESS_KEY) when not set.
+    type: str
+  secret_key:
+    description:
+      - NCP API secret key. It signs every request and is never sent, logged or returned.
+      - Taken from the environment variable E(NCLOUD_SECRET_KEY) when not set.
+    type: str
+  site:
+    description:
+      - The NCP site. V(gov) offers only global keys.
+    type: str
+    choices: [public, gov]
+    default: public
+  endpoint:
+    description:
+      - Base URL of the global boundary, replacing the site's own (for tests and private gateways).
+      - Taken from the environment variable E(NCLOUD_KMS_ENDPOINT) when not set.
+      - Plain C(http://) is refused except for loopback hosts, because a signed request over plain
+        HTTP leaks the access key and a replayable signature.
+    type: str
+  endpoint_kr:
+    description:
+      - Base URL of the KR region-isolation boundary, replacing C(https://ocapi-kr.ncloud.com).
+      - Taken from the environment variable E(NCLOUD_KMS_ENDPOINT_KR) when not set.
+    type: str
+  endpoint_jpn:
+    description:
+      - Base URL of the JPN region-isolation boundary, replacing C(https://ocapi-jp.ncloud.com).
+      - Taken from the environment variable E(NCLOUD_KMS_ENDPOINT_JPN) when not set.
+    type: str
+  timeout:
+    description:
+      - Seconds to wait for each HTTP answer (1 to 600).
+    type: int
+    default: 30
+  retries:
+    description:
+      - How many times a throttled (429), failed (5xx) or dropped request is retried (0 to 10),
+        with exponential backoff, full jitter and any C(Retry-After) the API sends.
+      - Other errors are never retried.
+    type: int
+    default: 5
+  validate_certs:
+    description:
+      - Verify the endpoint's TLS certificate. Set V(false) only for testing.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A CA bundle (PEM) to verify the endpoint's certificate with, for private gateways.
+    type: path
+requirements:
+  - requests
+notes:
+  - All modules of this collection are in the action group C(ncloud.kms.kms), so
+    C(module_defaults) with C(group/ncloud.kms.kms) can set these options once for a play.
+'''

@@ -1,0 +1,140 @@
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The base every ncloud.kms module stands on.
+
+A module declares its own options and implements ``validate()`` (input rules, no API call)
+and ``run()`` (find, compare, act). The base owns the common options, the clients, the
+check-mode guard on every write, the diff, and the one place that builds the result or the
+structured failure.
+"""
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.ncloud.kms.plugins.module_utils.client import (
+    BASE_URLS, ENDPOINT_ENV, GLOBAL, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, EndpointError, KmsApiError, KmsClient,
+    check_endpoint,
+)
+
+try:
+    import requests
+except ImportError:  # pragma: no cover - reported through HAS_REQUESTS
+    requests = None
+
+
+ENDPOINT_OPTIONS = {GLOBAL: 'endpoint', 'KR': 'endpoint_kr', 'JPN': 'endpoint_jpn'}
+TIMEOUT_RANGE = (1, 600)
+RETRIES_RANGE = (0, 10)
+
+AUTH_ARGUMENT_SPEC = dict(
+    access_key=dict(type='str', no_log=False, fallback=(env_fallback, ['NCLOUD_ACCESS_KEY'])),
+    secret_key=dict(type='str', no_log=True, fallback=(env_fallback, ['NCLOUD_SECRET_KEY'])),
+    site=dict(type='str', default='public', choices=['public', 'gov']),
+    endpoint=dict(type='str', fallback=(env_fallback, [ENDPOINT_ENV[GLOBAL]])),
+    endpoint_kr=dict(type='str', fallback=(env_fallback, [ENDPOINT_ENV['KR']])),
+    endpoint_jpn=dict(type='str', fallback=(env_fallback, [ENDPOINT_ENV['JPN']])),
+    timeout=dict(type='int', default=30),
+    retries=dict(type='int', default=5),
+    validate_certs=dict(type='bool', default=True),
+    ca_path=dict(type='path'),
+)
+
+
+class KmsModule(object):
+    """Common options, clients, guarded writes, diff and result for one module run."""
+
+    argument_spec = {}
+    module_kwargs = {}
+
+    def __init__(self):
+        spec = dict(AUTH_ARGUMENT_SPEC)
+        spec.update(self.argument_spec)
+        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
+        self.params = self.module.params
+        self.check_mode = self.module.check_mode
+        self.changed = False
+        self.actions = []
+        self._session = None
+        self._clients = {}
+
+    # ---- input -------------------------------------------------------------------------------
+
+    def validate(self):
+        """Module-specific input rules; call ``self.fail`` on the first broken one."""
+
+    def _validate_common(self):
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib('requests'), exception=str(REQUESTS_IMPORT_ERROR))
+        for option, env in (('access_key', 'NCLOUD_ACCESS_KEY'), ('secret_key', 'NCLOUD_SECRET_KEY')):
+            if not self.params[option]:
+                self.fail('%s is required: set the option %s or the environment variable %s'
+                          % (option, option, env))
+        for option, (low, high) in (('timeout', TIMEOUT_RANGE), ('retries', RETRIES_RANGE)):
+            if not low <= self.params[option] <= high:
+                self.fail('%s must be between %d and %d; got %d' % (option, low, high, self.params[option]))
+        for region, option in ENDPOINT_OPTIONS.items():
+            if self.params[option]:
+                try:
+                    check_endpoint(self.params[option], option)
+                except EndpointError as exc:
+                    self.fail(str(exc))
+
+    # ---- API access --------------------------------------------------------------------------
+
+    def base_url(self, region=GLOBAL):
+        override = self.params[ENDPOINT_OPTIONS[region]]
+        if override:
+            return check_endpoint(override, ENDPOINT_OPTIONS[region])
+        site = self.params['site']
+        if (site, region) not in BASE_URLS:
+            self.fail('region %s is not offered on the %s site: only global keys exist there' % (region, site))
+        return BASE_URLS[(site, region)]
+
+    def client(self, region=GLOBAL):
+        """The client of one boundary; all clients of a run share one HTTP session."""
+        if region not in self._clients:
+            if self._session is None:
+                self._session = requests.Session()
+            verify = self.params['ca_path'] or True if self.params['validate_certs'] else False
+            self._clients[region] = KmsClient(
+                self.base_url(region), self.params['access_key'], self.params['secret_key'], self._session,
+                timeout=self.params['timeout'], retries=self.params['retries'], verify=verify)
+        return self._clients[region]
+
+    def write(self, client, description, method, path, body=None, idempotent=True):
+        """One write: recorded always, sent only outside check mode. Returns the answer's data or None."""
+        self.changed = True
+        self.actions.append(description)
+        if self.check_mode:
+            return None
+        return client.request(method, path, body=body, idempotent=idempotent)
+
+    # ---- result ------------------------------------------------------------------------------
+
+    def fail(self, msg, error=None, **extra):
+        if error is not None:
+            extra['error'] = error
+        self.module.fail_json(msg=msg, changed=self.changed, actions=self.actions, **extra)
+
+    def exit(self, before=None, after=None, **result):
+        if self.module._diff and (before is not None or after is not None):
+            result['diff'] = {'before': before or {}, 'after': after or {}}
+        self.module.exit_json(changed=self.changed, actions=self.actions, **result)
+
+    def run(self):
+        """Find, compare and act; return ``(result, before, after)``."""
+        raise NotImplementedError
+
+    @classmethod
+    def main(cls):
+        module = cls()
+        module._validate_common()
+        module.validate()
+        try:
+            result, before, after = module.run()
+        except KmsApiError as exc:
+            module.fail(str(exc), error=exc.to_dict())
+        finally:
+            if module._session is not None:
+                module._session.close()
+        module.exit(before=before, after=after, **result)

@@ -1,0 +1,345 @@
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Signed HTTP client for the NAVER Cloud Platform KMS API 2.0.
+
+What is retried, and why (the decision the rest of the collection relies on):
+
+* 429 answers are retried for every request: the gateway throttled the request before
+  it reached KMS, so nothing was applied.
+* 5xx answers, connection drops and read timeouts are retried for every request that is
+  marked ``idempotent`` (the default). All key-management writes are idempotent in
+  effect: enable, disable, rename, memo, rotation settings, request/cancel deletion and
+  delete set a state, so applying them twice leaves the same key. Create and migrate are
+  retried too, because the key name is unique: a create whose response was lost meets
+  "name in use" (409) on its retry, and the caller recovers by reading the key by name.
+* Only ``rotate`` is not idempotent (each call adds a version): callers pass
+  ``idempotent=False`` and it is never retried after its request may have been sent.
+* Once an attempt may have reached the service (5xx, dropped connection, read timeout),
+  any later error carries ``maybe_applied=True``: the caller must read the key and decide
+  whether the write already holds instead of reporting the later error.
+* Other 4xx answers are final and never retried.
+
+The secret key and the request signature are never stored on an exception, never
+formatted into a message and never logged.
+"""
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import random
+import re
+import time
+from email.utils import parsedate_to_datetime
+
+try:
+    from urllib.parse import urlencode, urlsplit
+except ImportError:  # pragma: no cover
+    from urllib import urlencode  # type: ignore
+    from urlparse import urlsplit  # type: ignore
+
+try:
+    import requests
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover
+    requests = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = exc
+
+
+API_PREFIX = '/kms/v1'
+SIGNATURE_HEADER = 'x-ncp-apigw-signature-v2'
+TIMESTAMP_HEADER = 'x-ncp-apigw-timestamp'
+ACCESS_KEY_HEADER = 'x-ncp-iam-access-key'
+
+GLOBAL = None
+REGIONS = ('KR', 'JPN')
+
+BASE_URLS = {
+    ('public', GLOBAL): 'https://ocapi.ncloud.com',
+    ('public', 'KR'): 'https://ocapi-kr.ncloud.com',
+    ('public', 'JPN'): 'https://ocapi-jp.ncloud.com',
+    ('gov', GLOBAL): 'https://ocapi.gov-ncloud.com',
+}
+
+ENDPOINT_ENV = {
+    GLOBAL: 'NCLOUD_KMS_ENDPOINT',
+    'KR': 'NCLOUD_KMS_ENDPOINT_KR',
+    'JPN': 'NCLOUD_KMS_ENDPOINT_JPN',
+}
+
+PAGE_SIZE = 200
+RETRY_AFTER_CAP = 60.0
+CLOCK_HINT = ("check access_key and secret_key, and that this controller's clock is within "
+              "5 minutes of the real time (NCP rejects signatures with an older or newer timestamp)")
+
+
+class KmsApiError(Exception):
+    """One failed KMS request, whatever shape the failure arrived in."""
+
+    def __init__(self, message, status=None, code=None, method=None, path=None,
+                 attempts=1, maybe_applied=False):
+        super(KmsApiError, self).__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.method = method
+        self.path = path
+        self.attempts = attempts
+        self.maybe_applied = maybe_applied
+
+    def to_dict(self):
+        """The structured ``error`` a module returns."""
+        return {'status': self.status, 'code': self.code, 'message': self.message}
+
+    def __str__(self):
+        where = '%s %s' % (self.method, self.path) if self.method else 'KMS request'
+        status = 'HTTP %s' % self.status if self.status else 'no HTTP answer'
+        code = ' %s' % self.code if self.code not in (None, '') else ''
+        tries = ' after %d attempts' % self.attempts if self.attempts > 1 else ''
+        return '%s failed%s: %s%s: %s' % (where, tries, status, code, self.message)
+
+
+class EndpointError(ValueError):
+    """An endpoint URL that must not be used."""
+
+
+def sign(method, uri, timestamp_ms, access_key, secret_key):
+    """Return the ``x-ncp-apigw-signature-v2`` value for one request.
+
+    ``uri`` is the path from ``/kms/v1`` on, with ``?`` and the query string exactly as sent.
+    """
+    string_to_sign = '%s %s\n%s\n%s' % (method.upper(), uri, timestamp_ms, access_key)
+    digest = hmac.new(secret_key.encode('utf-8'), string_to_sign.encode('utf-8'), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode('ascii')
+
+
+def build_uri(path, query=None):
+    """The signed URI: API prefix, path and the query string built once, in the given order."""
+    uri = API_PREFIX + path
+    if query:
+        uri += '?' + urlencode(list(query))
+    return uri
+
+
+def is_loopback_host(host):
+    if not host:
+        return False
+    if host.lower() == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_endpoint(url, option):
+    """Validate an endpoint URL; return it without a trailing slash."""
+    parts = urlsplit(url or '')
+    if parts.scheme not in ('http', 'https') or not parts.hostname:
+        raise EndpointError('%s must be an http(s) URL with a host, such as https://ocapi.ncloud.com; got %r'
+                            % (option, url))
+    if parts.query or parts.fragment:
+        raise EndpointError('%s must not carry a query string or fragment; got %r' % (option, url))
+    if parts.scheme == 'http' and not is_loopback_host(parts.hostname):
+        raise EndpointError(
+            '%s uses plain http:// to the non-loopback host %s: a signed request over plain HTTP leaks '
+            'the access key and a replayable signature, so only https:// is allowed (plain http:// is '
+            'accepted for loopback hosts such as a local emulator)' % (option, parts.hostname))
+    return url.rstrip('/')
+
+
+def error_from_response(status, text, reason=None):
+    """Return ``(code, message)`` from any error body the gateway or KMS may send."""
+    body = None
+    try:
+        body = json.loads(text) if text else None
+    except ValueError:
+        body = None
+    code = message = None
+    if isinstance(body, dict):
+        gateway = body.get('error')
+        if isinstance(gateway, dict):
+            code = gateway.get('errorCode')
+            message = gateway.get('message')
+            if gateway.get('details'):
+                message = '%s (%s)' % (message or '', gateway['details'])
+        elif 'code' in body:
+            code = body.get('code')
+            message = body.get('msg') or body.get('message')
+    if code is not None:
+        code = str(code)
+    if not message:
+        message = summarize_text(text) or reason or 'no error message in the response'
+    if status == 401:
+        message = '%s; %s' % (message, CLOCK_HINT)
+    return code, message
+
+
+def summarize_text(text, limit=200):
+    """One line from a body that is not the expected JSON (an HTML error page, say)."""
+    if not text:
+        return ''
+    title = re.search(r'<title[^>]*>(.*?)</title>', text, re.IGNORECASE | re.DOTALL)
+    line = title.group(1) if title else re.sub(r'<[^>]+>', ' ', text)
+    line = ' '.join(line.split())
+    return line[:limit]
+
+
+def retry_after_seconds(value):
+    """Seconds from a ``Retry-After`` header (delta seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def is_not_sent(exc):
+    """True when a transport error happened before the request reached the server."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    text = repr(exc)
+    return isinstance(exc, requests.exceptions.ConnectionError) and (
+        'NewConnectionError' in text or 'Failed to establish' in text or 'NameResolutionError' in text)
+
+
+class KmsClient(object):
+    """Signs and sends requests to one KMS boundary (global, KR or JPN)."""
+
+    def __init__(self, base_url, access_key, secret_key, session, timeout=30, retries=5, verify=True,
+                 backoff_base=0.5, backoff_cap=10.0, sleep=time.sleep, clock=time.time):
+        self.base_url = base_url
+        self.access_key = access_key
+        self._secret_key = secret_key
+        self.session = session
+        self.timeout = timeout
+        self.retries = retries
+        self.verify = verify
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.sleep = sleep
+        self.clock = clock
+        self.request_count = 0
+        self.retry_count = 0
+
+    def __repr__(self):
+        return 'KmsClient(%r)' % self.base_url
+
+    def _headers(self, method, uri, has_body):
+        timestamp = str(int(self.clock() * 1000))
+        headers = {
+            TIMESTAMP_HEADER: timestamp,
+            ACCESS_KEY_HEADER: self.access_key,
+            SIGNATURE_HEADER: sign(method, uri, timestamp, self.access_key, self._secret_key),
+            'Accept': 'application/json',
+        }
+        if has_body:
+            headers['Content-Type'] = 'application/json'
+        return headers
+
+    def _backoff(self, attempt, retry_after=None):
+        if retry_after is not None:
+            delay = min(retry_after, RETRY_AFTER_CAP)
+        else:
+            delay = random.uniform(0, min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1))))
+        self.retry_count += 1
+        self.sleep(delay)
+
+    def request(self, method, path, query=None, body=None, idempotent=True):
+        """Send one API call with retries; return the ``data`` of a successful answer."""
+        uri = build_uri(path, query)
+        payload = json.dumps(body, separators=(',', ':')) if body is not None else None
+        maybe_applied = False
+        attempts = self.retries + 1
+        last = None
+        for attempt in range(1, attempts + 1):
+            self.request_count += 1
+            try:
+                response = self.session.request(
+                    method, self.base_url + uri, data=payload, headers=self._headers(method, uri, payload is not None),
+                    timeout=self.timeout, verify=self.verify, allow_redirects=False)
+            except requests.exceptions.RequestException as exc:
+                if isinstance(exc, requests.exceptions.SSLError):
+                    raise KmsApiError('%s (%s)' % (describe_transport_error(exc), self.base_url), method=method,
+                                      path=uri, attempts=attempt, maybe_applied=maybe_applied)
+                sent = not is_not_sent(exc)
+                last = KmsApiError('%s (%s)' % (describe_transport_error(exc), self.base_url), method=method,
+                                   path=uri, attempts=attempt, maybe_applied=maybe_applied or (sent and method != 'GET'))
+                if sent and not idempotent:
+                    raise last
+                maybe_applied = last.maybe_applied
+                if attempt < attempts:
+                    self._backoff(attempt)
+                continue
+            if response.status_code < 400:
+                return self._success_data(response, method, uri, attempt, maybe_applied)
+            code, message = error_from_response(response.status_code, response.text, response.reason)
+            last = KmsApiError(message, status=response.status_code, code=code, method=method, path=uri,
+                               attempts=attempt, maybe_applied=maybe_applied)
+            if response.status_code == 429 or (response.status_code >= 500 and idempotent):
+                maybe_applied = maybe_applied or (response.status_code >= 500 and method != 'GET')
+                if attempt < attempts:
+                    self._backoff(attempt, retry_after_seconds(response.headers.get('Retry-After')))
+                continue
+            if response.status_code >= 500:
+                last.maybe_applied = True
+            raise last
+        last.message = 'gave up after %d attempts (retries=%d); last answer: %s' % (
+            attempts, self.retries, last.message)
+        last.attempts = attempts
+        raise last
+
+    @staticmethod
+    def _success_data(response, method, uri, attempt, maybe_applied):
+        def fail(message):
+            return KmsApiError(message, status=response.status_code, code='INVALID_RESPONSE', method=method,
+                               path=uri, attempts=attempt, maybe_applied=maybe_applied)
+        try:
+            body = response.json()
+        except ValueError:
+            raise fail('the answer is not JSON: %r' % (summarize_text(response.text) or 'empty body'))
+        if not isinstance(body, dict):
+            raise fail('the answer is JSON but not an object')
+        if body.get('code') not in (None, 'SUCCESS'):
+            code, message = error_from_response(response.status_code, response.text)
+            raise KmsApiError(message, status=response.status_code, code=code, method=method, path=uri,
+                              attempts=attempt, maybe_applied=maybe_applied)
+        if 'data' not in body:
+            raise fail('the answer has no "data" field')
+        return body['data']
+
+    def iter_keys(self):
+        """Yield key list records page by page (``pageSize=200``); stop when the caller stops."""
+        page = 1
+        while True:
+            data = self.request('GET', '/keys', query=(('pageNo', page), ('pageSize', PAGE_SIZE))) or {}
+            for key in data.get('keyList') or []:
+                yield key
+            if page >= int(data.get('totalPageNo') or 0):
+                return
+            page += 1
+
+
+def describe_transport_error(exc):
+    if isinstance(exc, requests.exceptions.Timeout):
+        return 'no answer within the timeout'
+    if isinstance(exc, requests.exceptions.SSLError):
+        return ('TLS failed (%s): set ca_path to the CA bundle that signed the endpoint certificate, '
+                'or validate_certs=false only for testing' % first_line(exc))
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return 'connection failed or was dropped: %s' % first_line(exc)
+    return '%s: %s' % (type(exc).__name__, first_line(exc))
+
+
+def first_line(exc):
+    text = str(exc).splitlines()
+    return text[0][:300] if text else type(exc).__name__

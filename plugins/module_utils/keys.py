@@ -1,0 +1,149 @@
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the modules share about KMS keys: name rules, lookup, the returned record, and the
+engine that applies a list of changes to one key (each write guarded by check mode)."""
+
+import datetime
+import re
+
+try:
+    from urllib.parse import quote
+except ImportError:  # pragma: no cover
+    from urllib import quote  # type: ignore
+
+from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
+
+NAME_MIN, NAME_MAX = 3, 15
+NAME_CHARS = re.compile(r'^[A-Za-z0-9_-]+$')
+MEMO_MAX = 100
+ROTATION_PERIOD_RANGE = (1, 730)
+KEY_TYPES = ['AES256', 'RSA2048', 'ECDSA']
+PROTECTIONS = ['BASIC', 'COMMON_HSM']
+STATUSES = ['ENABLE', 'DISABLE', 'REVOKE']
+
+# API field -> returned field, and whether the value is a millisecond timestamp.
+RECORD_FIELDS = (
+    ('keyTag', 'key_tag', False),
+    ('keyId', 'key_id', False),
+    ('keyName', 'name', False),
+    ('keyType', 'key_type', False),
+    ('status', 'status', False),
+    ('protectionType', 'protection', False),
+    ('isConvergent', 'convergent', False),
+    ('isAutoRotation', 'auto_rotation', False),
+    ('rotationPeriod', 'rotation_period', False),
+    ('nextRotationDate', 'next_rotation_date', True),
+    ('memo', 'memo', False),
+    ('currentVersion', 'current_version', False),
+    ('keystoreId', 'keystore_id', False),
+    ('registerDate', 'created', True),
+    ('destroyDate', 'deletion_date', True),
+)
+
+
+def name_problem(name, option='name'):
+    """The broken name rule as a message naming the option, or None for a valid name."""
+    if not NAME_MIN <= len(name) <= NAME_MAX:
+        return '%s must be %d to %d characters long; %r has %d' % (option, NAME_MIN, NAME_MAX, name, len(name))
+    if not NAME_CHARS.match(name):
+        return '%s may hold only letters, digits, "-" and "_"; %r has other characters' % (option, name)
+    if not name[0].isalpha():
+        return '%s must start with a letter; %r starts with %r' % (option, name, name[0])
+    return None
+
+
+def iso_utc(milliseconds):
+    """ISO 8601 UTC text for an API timestamp in milliseconds (None stays None)."""
+    if milliseconds in (None, ''):
+        return None
+    moment = datetime.datetime(1970, 1, 1) + datetime.timedelta(milliseconds=int(milliseconds))
+    return moment.strftime('%Y-%m-%dT%H:%M:%S') + '.%03dZ' % (moment.microsecond // 1000)
+
+
+def key_record(api_key, region):
+    """The returned snake_case record of an API key record; fields the API did not send are left out."""
+    record = {}
+    for api_name, name, is_date in RECORD_FIELDS:
+        if api_name in api_key:
+            value = api_key[api_name]
+            record[name] = iso_utc(value) if is_date else value
+    if 'status' in api_key:
+        record['enabled'] = api_key['status'] == 'ENABLE'
+    record['region'] = region
+    return record
+
+
+def key_path(key_tag, action=None):
+    path = '/keys/' + quote(str(key_tag), safe='')
+    return path + '/' + action if action else path
+
+
+def get_key(client, key_tag):
+    """The full record of one key by tag, or None when there is none (one GET)."""
+    try:
+        return client.request('GET', key_path(key_tag))
+    except KmsApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def find_key_by_name(client, name):
+    """The list record of the key with this name, reading pages only until it is found."""
+    for key in client.iter_keys():
+        if key.get('keyName') == name:
+            return key
+    return None
+
+
+def find_key(client, name=None, key_tag=None, full=False):
+    """The key addressed by tag (one GET) or by name (list pages, plus one GET when ``full``)."""
+    if key_tag is not None:
+        return get_key(client, key_tag)
+    found = find_key_by_name(client, name)
+    if found is not None and full:
+        return get_key(client, found['keyTag'])
+    return found
+
+
+class Change(object):
+    """One write to a key, and the API fields it leaves on the key (``None``: the key is gone)."""
+
+    def __init__(self, description, method, action, body=None, sets=None, gone=False):
+        self.description = description
+        self.method = method
+        self.action = action
+        self.body = body
+        self.sets = sets or {}
+        self.gone = gone
+
+    def holds_on(self, api_key):
+        if self.gone:
+            return api_key is None
+        return api_key is not None and all(api_key.get(field) == value for field, value in self.sets.items())
+
+
+def apply_changes(kms_module, client, api_key, changes):
+    """Apply ``changes`` in order to the key; return the key record as it is (or would be) after.
+
+    In check mode nothing is sent and the record is predicted from what each change sets.
+    A write whose earlier attempt may have been applied (lost response) and then failed is
+    accepted when a fresh read shows that its effect holds.
+    """
+    key = dict(api_key)
+    for change in changes:
+        key.update(change.sets)
+        try:
+            data = kms_module.write(client, change.description, change.method,
+                                    key_path(key['keyTag'], change.action), body=change.body)
+        except KmsApiError as exc:
+            if not (exc.maybe_applied and change.holds_on(get_key(client, key['keyTag']))):
+                raise
+            data = None
+        if change.gone:
+            return None
+        if isinstance(data, dict):
+            key.update(data)
+    return key
+

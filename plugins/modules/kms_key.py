@@ -1,0 +1,441 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r'''
+module: kms_key
+short_description: Manage a NAVER Cloud Platform KMS key
+version_added: 0.1.0
+description:
+  - Makes one NCP Key Management Service key match the task, creating, updating or deleting it.
+  - Finds the key by O(name) (reading list pages only until the name is found) or by O(key_tag) (one read).
+  - Options that are not given are never compared and never changed.
+  - O(key_type), O(protection) and O(convergent) cannot change after creation. A task that asks for
+    another value on an existing key fails before any write and says what the key has.
+author:
+  - ncloud.kms developers
+options:
+  name:
+    description:
+      - Name of the key, 3 to 15 letters, digits, V(-) or V(_), starting with a letter. Unique in its boundary.
+      - Finds the key when O(key_tag) is not given.
+      - With O(key_tag), the key is renamed to O(name) when its name differs.
+      - One of O(name) and O(key_tag) is required; a new key needs O(name).
+    type: str
+  key_tag:
+    description:
+      - The key's tag, which addresses an existing key directly (one API read, no listing).
+    type: str
+  state:
+    description:
+      - V(present) creates or updates the key. A key pending deletion has its deletion cancelled.
+      - V(absent) requests the key's deletion; NCP destroys it 72 hours later unless O(force_delete) is set.
+    type: str
+    choices: [present, absent]
+    default: present
+  enabled:
+    description:
+      - Whether the key is enabled (status C(ENABLE)) or disabled (C(DISABLE)).
+      - Unset leaves an existing key as it is; a new key is enabled unless V(false).
+      - A key whose deletion is cancelled comes back disabled and is then enabled unless V(false).
+    type: bool
+  key_type:
+    description:
+      - Key type, used when the key is created. Cannot change after creation.
+      - Defaults to V(AES256) for a new key; not compared on an existing key when unset.
+    type: str
+    choices: [AES256, RSA2048, ECDSA]
+  protection:
+    description:
+      - Protection of the key material, used when the key is created. Cannot change after creation.
+      - Defaults to V(BASIC) for a new key; not compared on an existing key when unset.
+    type: str
+    choices: [BASIC, COMMON_HSM]
+  convergent:
+    description:
+      - Whether the key encrypts convergently (the same plaintext and context give the same ciphertext).
+        Only for V(AES256) keys. Cannot change after creation.
+      - Defaults to V(false) for a new key; not compared on an existing key when unset.
+    type: bool
+  auto_rotation:
+    description:
+      - Whether NCP rotates the key automatically every O(rotation_period) days.
+    type: bool
+  rotation_period:
+    description:
+      - Days between automatic rotations, 1 to 730. Needs O(auto_rotation=true).
+      - NCP uses 90 days when auto rotation is turned on without a period.
+    type: int
+  memo:
+    description:
+      - Free text about the key, at most 100 characters. V("") clears it.
+    type: str
+  region:
+    description:
+      - Unset for a global key; V(KR) or V(JPN) for a region-isolation key (selects that boundary's endpoint).
+      - To move an existing global key into a region, use M(ncloud.kms.kms_key_migrate).
+    type: str
+    choices: [KR, JPN]
+  force_delete:
+    description:
+      - With O(state=absent), destroy the key at once (request deletion, then delete) instead of
+        leaving it pending deletion for 72 hours. A destroyed key cannot be recovered.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - ncloud.kms.auth
+attributes:
+  check_mode:
+    support: full
+    description: Makes no write and returns the key as it would be after the run.
+  diff_mode:
+    support: full
+    description: Returns the key record before and after.
+'''
+
+EXAMPLES = r'''
+- name: Create an AES256 key that rotates every 30 days
+  ncloud.kms.kms_key:
+    name: app-data
+    key_type: AES256
+    protection: BASIC
+    auto_rotation: true
+    rotation_period: 30
+    memo: Encrypts application data
+  register: app_key
+
+- name: Create a signing key in HSM protection, disabled until it is needed
+  ncloud.kms.kms_key:
+    name: release-sign
+    key_type: ECDSA
+    protection: COMMON_HSM
+    enabled: false
+
+- name: Create a convergent AES256 key (deterministic encryption with a context)
+  ncloud.kms.kms_key:
+    name: lookup-idx
+    convergent: true
+
+- name: Disable a key, giving the credentials and timeouts as options
+  ncloud.kms.kms_key:
+    name: app-data
+    enabled: false
+    access_key: "{{ ncp_access_key }}"
+    secret_key: "{{ ncp_secret_key }}"
+    site: public
+    timeout: 20
+    retries: 3
+
+- name: Rename a key addressed by its tag
+  ncloud.kms.kms_key:
+    key_tag: "{{ app_key.key.key_tag }}"
+    name: app-data-v2
+
+- name: Turn off automatic rotation and clear the memo
+  ncloud.kms.kms_key:
+    name: app-data-v2
+    auto_rotation: false
+    memo: ""
+
+- name: Manage a region-isolation key in KR
+  ncloud.kms.kms_key:
+    name: kr-payments
+    region: KR
+
+- name: Schedule deletion (destroyed after 72 hours)
+  ncloud.kms.kms_key:
+    name: old-key
+    state: absent
+
+- name: Destroy a key at once
+  ncloud.kms.kms_key:
+    name: scratch-key
+    state: absent
+    force_delete: true
+
+- name: Use a private gateway with its own CA, sharing options through the action group
+  module_defaults:
+    group/ncloud.kms.kms:
+      endpoint: https://kms-gateway.example.internal
+      endpoint_kr: https://kms-gateway-kr.example.internal
+      endpoint_jpn: https://kms-gateway-jp.example.internal
+      ca_path: /etc/pki/internal-ca.pem
+      validate_certs: true
+  block:
+    - name: Ensure the key through the gateway
+      ncloud.kms.kms_key:
+        name: app-data
+'''
+
+RETURN = r'''
+key:
+  description:
+    - The key as it is after the run (in check mode, as it would be). Empty when the key does not exist.
+    - Fields the module did not need to read are left out, for example O(memo) and the rotation
+      fields when neither O(memo), O(auto_rotation) nor O(rotation_period) is given and the key was found by name.
+  returned: always
+  type: dict
+  contains:
+    key_tag:
+      description: The key's tag; null for a key that check mode would create.
+      type: str
+      sample: 3b4c4f4e2b1f43e0a3e4d9b1c2f0a7d6b9a8c7e6d5f4a3b2c1d0e9f8a7b6c5d4
+    key_id:
+      description: Numeric key ID.
+      type: int
+      sample: 1024
+    name:
+      description: Key name.
+      type: str
+      sample: app-data
+    key_type:
+      description: Key type.
+      type: str
+      sample: AES256
+    status:
+      description: C(ENABLE), C(DISABLE) or C(REVOKE) (pending deletion).
+      type: str
+      sample: ENABLE
+    enabled:
+      description: Whether the status is C(ENABLE).
+      type: bool
+      sample: true
+    protection:
+      description: C(BASIC) or C(COMMON_HSM).
+      type: str
+      sample: BASIC
+    convergent:
+      description: Whether the key is convergent.
+      type: bool
+      sample: false
+    auto_rotation:
+      description: Whether automatic rotation is on.
+      type: bool
+      sample: true
+    rotation_period:
+      description: Days between automatic rotations.
+      type: int
+      sample: 30
+    next_rotation_date:
+      description: Next automatic rotation, ISO 8601 UTC.
+      type: str
+      sample: '2026-12-22T10:00:00.000Z'
+    memo:
+      description: The memo.
+      type: str
+      sample: Encrypts application data
+    current_version:
+      description: Current key version.
+      type: int
+      sample: 1
+    keystore_id:
+      description: ID of the keystore that holds the key.
+      type: int
+      sample: 1000
+    region:
+      description: Null for a global key, C(KR) or C(JPN) for a region-isolation key.
+      type: str
+      sample: KR
+    created:
+      description: Creation time, ISO 8601 UTC.
+      type: str
+      sample: '2026-11-22T10:00:00.000Z'
+    deletion_date:
+      description: When a key pending deletion will be destroyed, ISO 8601 UTC, when the API reports it.
+      type: str
+      sample: '2026-11-25T10:00:00.000Z'
+actions:
+  description: The writes made, or that check mode would make, in order.
+  returned: always
+  type: list
+  elements: str
+  sample: ['create key', 'disable']
+error:
+  description: The API error behind a failure.
+  returned: on API failure
+  type: dict
+  contains:
+    status:
+      description: HTTP status, null when no answer arrived.
+      type: int
+      sample: 409
+    code:
+      description: Error code from the gateway or KMS.
+      type: str
+      sample: DUPLICATE
+    message:
+      description: The error message.
+      type: str
+      sample: a key named app-data already exists
+'''
+
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
+from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
+    KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, Change, apply_changes, find_key, find_key_by_name,
+    get_key, key_record, name_problem,
+)
+
+# option -> (API field, value for a new key): the options that cannot change after creation.
+IMMUTABLE = (
+    ('key_type', 'keyType', 'AES256'),
+    ('protection', 'protectionType', 'BASIC'),
+    ('convergent', 'isConvergent', False),
+)
+
+
+class KmsKey(KmsModule):
+    argument_spec = dict(
+        name=dict(type='str'),
+        key_tag=dict(type='str', no_log=False),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        enabled=dict(type='bool'),
+        key_type=dict(type='str', choices=KEY_TYPES),
+        protection=dict(type='str', choices=PROTECTIONS),
+        convergent=dict(type='bool'),
+        auto_rotation=dict(type='bool'),
+        rotation_period=dict(type='int'),
+        memo=dict(type='str'),
+        region=dict(type='str', choices=['KR', 'JPN']),
+        force_delete=dict(type='bool', default=False),
+    )
+    module_kwargs = dict(required_one_of=[('name', 'key_tag')])
+
+    # ---- input -------------------------------------------------------------------------------
+
+    def validate(self):
+        p = self.params
+        problem = p['name'] is not None and name_problem(p['name'])
+        if problem:
+            self.fail(problem)
+        if p['convergent'] and p['key_type'] not in (None, 'AES256'):
+            self.fail('convergent=true is only allowed with key_type=AES256; got key_type=%s' % p['key_type'])
+        period = p['rotation_period']
+        if period is not None and not ROTATION_PERIOD_RANGE[0] <= period <= ROTATION_PERIOD_RANGE[1]:
+            self.fail('rotation_period must be between %d and %d days; got %d' % (ROTATION_PERIOD_RANGE + (period,)))
+        if period is not None and p['auto_rotation'] is not True:
+            self.fail('rotation_period needs auto_rotation=true: the period applies only to automatic rotation')
+        if p['memo'] is not None and len(p['memo']) > MEMO_MAX:
+            self.fail('memo must be at most %d characters; got %d' % (MEMO_MAX, len(p['memo'])))
+
+    # ---- find ----------------------------------------------------------------------------------
+
+    def needs_full_record(self):
+        p = self.params
+        return p['state'] == 'present' and any(p[o] is not None for o in ('memo', 'auto_rotation', 'rotation_period'))
+
+    # ---- compare -------------------------------------------------------------------------------
+
+    def check_immutable(self, key):
+        for option, field, unused in IMMUTABLE:
+            wanted = self.params[option]
+            if wanted is not None and field in key and key[field] != wanted:
+                self.fail('%s cannot change after creation: key %s (%s) has %s=%s, the task asks for %s. '
+                          'Create a new key instead.' % (option, key['keyName'], key['keyTag'], option, key[field], wanted))
+
+    def planned_changes(self, key):
+        p = self.params
+        changes = []
+        status = key['status']
+        enabled = p['enabled']
+        if status == 'REVOKE':
+            changes.append(Change('cancel deletion', 'POST', 'cancel-deletion', sets={'status': 'DISABLE', 'destroyDate': None}))
+            status = 'DISABLE'
+            enabled = enabled is not False
+        if p['name'] is not None and key['keyName'] != p['name']:
+            changes.append(Change('rename', 'PUT', 'name', body={'keyName': p['name']}, sets={'keyName': p['name']}))
+        if enabled is True and status != 'ENABLE':
+            changes.append(Change('enable', 'POST', 'enable', sets={'status': 'ENABLE'}))
+        if enabled is False and status == 'ENABLE':
+            changes.append(Change('disable', 'POST', 'disable', sets={'status': 'DISABLE'}))
+        if p['memo'] is not None and (key.get('memo') or '') != p['memo']:
+            changes.append(Change('set memo', 'PUT', 'memo', body={'memo': p['memo']}, sets={'memo': p['memo']}))
+        if p['auto_rotation'] is not None and bool(key.get('isAutoRotation')) != p['auto_rotation']:
+            action = 'enable-auto-rotation' if p['auto_rotation'] else 'disable-auto-rotation'
+            changes.append(Change(action.replace('-', ' '), 'POST', action, sets={'isAutoRotation': p['auto_rotation']}))
+        if p['rotation_period'] is not None and key.get('rotationPeriod') != p['rotation_period']:
+            changes.append(Change('set rotation period', 'PUT', 'rotation-period',
+                                  body={'rotationPeriod': p['rotation_period']}, sets={'rotationPeriod': p['rotation_period']}))
+        return changes
+
+    def deletion_changes(self, key):
+        changes = []
+        if key['status'] != 'REVOKE':
+            changes.append(Change('request deletion', 'POST', 'request-deletion', sets={'status': 'REVOKE'}))
+        if self.params['force_delete']:
+            changes.append(Change('delete now', 'DELETE', None, gone=True))
+        return changes
+
+    # ---- act -----------------------------------------------------------------------------------
+
+    def create_body(self):
+        p = self.params
+        body = {'keyName': p['name'], 'isAutoRotation': bool(p['auto_rotation'])}
+        for option, field, default in IMMUTABLE:
+            body[field] = default if p[option] is None else p[option]
+        if p['rotation_period'] is not None:
+            body['rotationPeriod'] = p['rotation_period']
+        if p['memo'] is not None:
+            body['memo'] = p['memo']
+        return body
+
+    def predicted_new_key(self, body):
+        """A new key as check mode reports it: what the task asks for, unknowable fields null."""
+        key = dict.fromkeys(('keyTag', 'keyId', 'nextRotationDate', 'currentVersion', 'keystoreId',
+                             'registerDate', 'destroyDate'))
+        key.update(body)
+        key.setdefault('memo', '')
+        key.setdefault('rotationPeriod', 90)
+        key['status'] = 'ENABLE'
+        return key
+
+    def create(self, client):
+        if self.params['name'] is None:
+            self.fail('no key has key_tag %s; a new key needs name (and no key_tag)' % self.params['key_tag'])
+        if self.params['key_tag'] is not None:
+            self.fail('no key has key_tag %s; to create a key named %s, leave out key_tag'
+                      % (self.params['key_tag'], self.params['name']))
+        body = self.create_body()
+        try:
+            key = self.write(client, 'create key', 'POST', '/keys', body=body) or self.predicted_new_key(body)
+        except KmsApiError as exc:
+            if not (exc.maybe_applied and exc.status == 409):
+                raise
+            key = self.recover_lost_create(client, body)
+        if self.params['enabled'] is False:
+            key = apply_changes(self, client, key, [Change('disable', 'POST', 'disable', sets={'status': 'DISABLE'})])
+        return key
+
+    def recover_lost_create(self, client, body):
+        """Our create was applied but its answer lost; the retry met "name in use". Read the key back."""
+        found = find_key_by_name(client, body['keyName'])
+        key = found and get_key(client, found['keyTag'])
+        differs = [field for field, value in body.items() if key and key.get(field) != value]
+        if not key or differs:
+            self.fail('a key named %s appeared while this task created it, but it does not match the task '
+                      '(differs in %s); it was not made by this task' % (body['keyName'], ', '.join(differs) or 'existence'))
+        return key
+
+    def run(self):
+        p = self.params
+        client = self.client(p['region'])
+        found = find_key(client, p['name'], p['key_tag'], full=self.needs_full_record())
+        before = key_record(found, p['region']) if found else {}
+        if p['state'] == 'absent':
+            after_key = found and apply_changes(self, client, found, self.deletion_changes(found))
+        elif found is None:
+            after_key = self.create(client)
+        else:
+            self.check_immutable(found)
+            after_key = apply_changes(self, client, found, self.planned_changes(found))
+        after = key_record(after_key, p['region']) if after_key else {}
+        return {'key': after}, before, after
+
+
+def main():
+    KmsKey.main()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,434 @@
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HTTP front of the emulator: one listener per boundary (global, KR, JPN) over one shared store.
+
+Every ``/kms/v1`` request is checked like the API Gateway does (signature v2 over
+``METHOD URI``, timestamp and access key; 5-minute window), passes through fault injection
+and is recorded in the request log. ``/_emulator/...`` is an unsigned admin API for tests:
+request log, key dump, reset, seeding, faults and the emulated clock offset.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import random
+import re
+import ssl
+import threading
+import time
+
+try:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qsl, urlsplit
+except ImportError:  # pragma: no cover - the emulator needs Python 3
+    raise
+
+from .store import BOUNDARIES, KmsError, Store
+
+DEFAULT_ACCESS_KEY = 'EMULATORACCESSKEY0001'
+DEFAULT_SECRET_KEY = 'emulator-secret-key-0123456789abcdef'
+TIMESTAMP_WINDOW_MS = 5 * 60 * 1000
+API_PREFIX = '/kms/v1'
+
+FAULT_DEFAULTS = {
+    'error_rate': 0.0,          # share of requests answered with error_status
+    'error_status': 503,
+    'throttle_rate': 0.0,       # share answered 429
+    'retry_after_share': 0.5,   # share of the 429s that carry Retry-After
+    'retry_after': 1,           # seconds in Retry-After
+    'drop_rate': 0.0,           # share of connections closed without an answer
+    'lost_response_rate': 0.0,  # share of writes applied whose answer never arrives
+    'latency_ms': 0,            # added to every API request
+    'hang_seconds': 0,          # with the "hang" scripted fault
+    'seed': None,
+    'script': [],               # scripted faults: [{"fault": "503"|"429"|"429-retry-after"|"drop"|"lost"|"hang"|
+                                #   "malformed-json"|"html"|"empty"|"fail-code"|"no-data", "method": .., "path": regex}]
+}
+
+ROUTES = (
+    ('POST', r'/keys', 'create'),
+    ('GET', r'/keys', 'list'),
+    ('GET', r'/keys/(?P<tag>[^/]+)', 'get'),
+    ('DELETE', r'/keys/(?P<tag>[^/]+)', 'delete'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/enable', 'enable'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/disable', 'disable'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/request-deletion', 'request_deletion'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/cancel-deletion', 'cancel_deletion'),
+    ('PUT', r'/keys/(?P<tag>[^/]+)/name', 'rename'),
+    ('PUT', r'/keys/(?P<tag>[^/]+)/memo', 'memo'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/rotate', 'rotate'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/enable-auto-rotation', 'enable_auto_rotation'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/disable-auto-rotation', 'disable_auto_rotation'),
+    ('PUT', r'/keys/(?P<tag>[^/]+)/rotation-period', 'rotation_period'),
+    ('GET', r'/keys/(?P<tag>[^/]+)/versions', 'versions'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/migrate', 'migrate'),
+)
+COMPILED_ROUTES = [(method, re.compile('^' + pattern + '$'), name) for method, pattern, name in ROUTES]
+
+
+class GatewayError(Exception):
+    """A gateway-level failure: ``{"error": {"errorCode", "message", "details"}}`` (doc)."""
+
+    def __init__(self, status, error_code, message, details=None):
+        super(GatewayError, self).__init__(message)
+        self.status = status
+        self.body = {'error': {'errorCode': error_code, 'message': message, 'details': details or message}}
+
+
+def expected_signature(secret_key, method, uri, timestamp, access_key):
+    message = '%s %s\n%s\n%s' % (method, uri, timestamp, access_key)
+    digest = hmac.new(secret_key.encode('utf-8'), message.encode('utf-8'), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode('ascii')
+
+
+class Emulator(object):
+    """The state shared by the three listeners: store, credentials, faults, clock and request log."""
+
+    def __init__(self, access_key=DEFAULT_ACCESS_KEY, secret_key=DEFAULT_SECRET_KEY, state_file=None):
+        self.access_key = access_key
+        self.secret_key = secret_key
+        self.clock_offset_ms = 0
+        self.store = Store(clock=self.now, state_file=state_file)
+        self.log_lock = threading.Lock()
+        self.requests = []
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self.faults = dict(FAULT_DEFAULTS)
+        self.fault_counts = {}
+        self.random = random.Random()
+        self.servers = {}
+        self.threads = []
+
+    def now(self):
+        return time.time() + self.clock_offset_ms / 1000.0
+
+    # ---- request log and faults ----------------------------------------------------------------
+
+    def record(self, entry):
+        with self.log_lock:
+            self.requests.append(entry)
+
+    def enter(self):
+        with self.log_lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+
+    def leave(self):
+        with self.log_lock:
+            self.in_flight -= 1
+
+    def set_faults(self, config):
+        unknown = set(config) - set(FAULT_DEFAULTS)
+        if unknown:
+            raise ValueError('unknown fault settings: %s' % ', '.join(sorted(unknown)))
+        with self.log_lock:
+            self.faults = dict(FAULT_DEFAULTS, **config)
+            self.faults['script'] = list(self.faults['script'] or [])
+            self.fault_counts = {}
+            self.random = random.Random(self.faults['seed'])
+
+    def pick_fault(self, method, path):
+        """The fault for this request: a matching scripted one first, then the random rates."""
+        with self.log_lock:
+            faults = self.faults
+            for index, entry in enumerate(faults['script']):
+                if entry.get('method', method) == method and re.search(entry.get('path', ''), path):
+                    del faults['script'][index]
+                    return self._count(entry['fault'])
+            draw = self.random.random
+            if faults['drop_rate'] and draw() < faults['drop_rate']:
+                return self._count('drop')
+            if faults['error_rate'] and draw() < faults['error_rate']:
+                return self._count(str(faults['error_status']))
+            if faults['throttle_rate'] and draw() < faults['throttle_rate']:
+                with_header = draw() < faults['retry_after_share']
+                return self._count('429-retry-after' if with_header else '429')
+            if method != 'GET' and faults['lost_response_rate'] and draw() < faults['lost_response_rate']:
+                return self._count('lost')
+            return None
+
+    def _count(self, fault):
+        self.fault_counts[fault] = self.fault_counts.get(fault, 0) + 1
+        return fault
+
+    # ---- signature check -------------------------------------------------------------------------
+
+    def authenticate(self, method, uri, headers):
+        timestamp = headers.get('x-ncp-apigw-timestamp')
+        access_key = headers.get('x-ncp-iam-access-key')
+        signature = headers.get('x-ncp-apigw-signature-v2')
+        if not (timestamp and access_key and signature):
+            raise GatewayError(401, '200', 'Authentication Failed', 'missing signature v2 headers')
+        try:
+            skew = abs(int(self.now() * 1000) - int(timestamp))
+        except ValueError:
+            raise GatewayError(401, '200', 'Authentication Failed', 'invalid timestamp')
+        if skew >= TIMESTAMP_WINDOW_MS:
+            raise GatewayError(401, '200', 'Authentication Failed', 'timestamp is outside the 5 minute window')
+        if access_key != self.access_key:
+            raise GatewayError(401, '200', 'Authentication Failed', 'unknown access key')
+        expected = expected_signature(self.secret_key, method, uri, timestamp, access_key)
+        if not hmac.compare_digest(expected, signature):
+            raise GatewayError(401, '200', 'Authentication Failed', 'signature does not match')
+
+    # ---- dispatch ----------------------------------------------------------------------------------
+
+    def dispatch(self, boundary, method, path, query, body):
+        for route_method, pattern, name in COMPILED_ROUTES:
+            match = pattern.match(path)
+            if match and route_method == method:
+                return self.call(name, boundary, match.groupdict().get('tag'), query, body)
+        raise GatewayError(404, '300', 'Not Found', 'no operation %s %s' % (method, path))
+
+    def call(self, name, boundary, tag, query, body):
+        store = self.store
+        if name == 'create':
+            return store.create(boundary, body)
+        if name == 'list':
+            return store.list_keys(boundary, int_param(query, 'pageNo', 1), int_param(query, 'pageSize', 100))
+        if name == 'get':
+            return store.get(boundary, tag)
+        if name in ('rename', 'memo', 'rotation_period', 'migrate'):
+            method = {'rename': store.rename, 'memo': store.set_memo,
+                      'rotation_period': store.set_rotation_period, 'migrate': store.migrate}[name]
+            return method(boundary, tag, body)
+        if name in ('enable_auto_rotation', 'disable_auto_rotation'):
+            return store.set_auto_rotation(boundary, tag, name == 'enable_auto_rotation')
+        return getattr(store, name)(boundary, tag)
+
+    # ---- listeners ---------------------------------------------------------------------------------
+
+    def start(self, host='127.0.0.1', port=0, tls_cert=None, tls_key=None):
+        """Start the three listeners (ports ``port``, ``port+1``, ``port+2``, or free ones for 0)."""
+        scheme = 'https' if tls_cert else 'http'
+        for offset, boundary in enumerate(BOUNDARIES):
+            server = ThreadingHTTPServer((host, port + offset if port else 0), make_handler(self, boundary))
+            server.daemon_threads = True
+            if tls_cert:
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(tls_cert, tls_key)
+                server.socket = context.wrap_socket(server.socket, server_side=True)
+            self.servers[boundary] = server
+            thread = threading.Thread(target=server.serve_forever, name='kms-emulator-%s' % boundary)
+            thread.daemon = True
+            thread.start()
+            self.threads.append(thread)
+        self.store.base_urls = self.urls(scheme, host)
+        return self.store.base_urls
+
+    def urls(self, scheme='http', host='127.0.0.1'):
+        return dict((boundary, '%s://%s:%d' % (scheme, host, server.server_address[1]))
+                    for boundary, server in self.servers.items())
+
+    def stop(self):
+        for server in self.servers.values():
+            server.shutdown()
+            server.server_close()
+        self.servers = {}
+
+
+def int_param(query, name, default):
+    if name not in query:
+        return default
+    try:
+        return int(query[name])
+    except ValueError:
+        raise KmsError(400, 'INVALID_REQUEST', '%s must be an integer' % name)
+
+
+def make_handler(emulator, boundary):
+    class Handler(KmsRequestHandler):
+        pass
+    Handler.emulator = emulator
+    Handler.boundary = boundary
+    return Handler
+
+
+class KmsRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    server_version = 'ncloud-kms-emulator'
+    emulator = None
+    boundary = None
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        """Quiet: the request log is kept in memory for tests."""
+
+    def do_GET(self):
+        self.handle_any('GET')
+
+    def do_POST(self):
+        self.handle_any('POST')
+
+    def do_PUT(self):
+        self.handle_any('PUT')
+
+    def do_DELETE(self):
+        self.handle_any('DELETE')
+
+    def read_body(self):
+        length = int(self.headers.get('Content-Length') or 0)
+        raw = self.rfile.read(length) if length else b''
+        if not raw:
+            return {}
+        try:
+            body = json.loads(raw.decode('utf-8'))
+        except ValueError:
+            raise KmsError(400, 'INVALID_REQUEST', 'the body is not valid JSON')
+        if not isinstance(body, dict):
+            raise KmsError(400, 'INVALID_REQUEST', 'the body must be a JSON object')
+        return body
+
+    def send_json(self, status, body, headers=None, raw=None):
+        payload = raw if raw is not None else json.dumps(body).encode('utf-8')
+        self.send_response(status)
+        self.send_header('Content-Type', 'application/json' if raw is None else 'text/html')
+        self.send_header('Content-Length', str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def drop(self):
+        """Close the connection without an answer."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(2)
+        except OSError:
+            pass
+
+    def handle_any(self, method):
+        parts = urlsplit(self.path)
+        if parts.path.startswith('/_emulator/'):
+            return self.handle_admin(method, parts.path[len('/_emulator/'):], self.read_body_safely())
+        emulator = self.emulator
+        emulator.enter()
+        entry = {'method': method, 'path': self.path, 'boundary': self.boundary, 'status': None,
+                 'write': method != 'GET', 'time': time.time()}
+        try:
+            entry['status'] = self.handle_api(method, parts, entry)
+        finally:
+            emulator.leave()
+            emulator.record(entry)
+
+    def read_body_safely(self):
+        try:
+            return self.read_body()
+        except KmsError:
+            return {}
+
+    def handle_api(self, method, parts, entry):
+        emulator = self.emulator
+        if emulator.faults['latency_ms']:
+            time.sleep(emulator.faults['latency_ms'] / 1000.0)
+        fault = emulator.pick_fault(method, parts.path)
+        entry['fault'] = fault
+        early = self.answer_early_fault(fault)
+        if early is not None:
+            return early
+        try:
+            body = self.read_body()
+            emulator.authenticate(method, self.path, self.headers)
+            if not parts.path.startswith(API_PREFIX + '/'):
+                raise GatewayError(404, '300', 'Not Found', 'unknown path')
+            query = dict(parse_qsl(parts.query, keep_blank_values=True))
+            data = emulator.dispatch(self.boundary, method, parts.path[len(API_PREFIX):], query, body)
+        except GatewayError as exc:
+            self.send_json(exc.status, exc.body)
+            return exc.status
+        except KmsError as exc:
+            self.send_json(exc.status, {'code': exc.code, 'msg': exc.msg, 'data': None})
+            return exc.status
+        if fault == 'lost':
+            self.drop()
+            return 'lost'
+        return self.answer_success(fault, data)
+
+    def answer_early_fault(self, fault):
+        """Faults answered before the request is applied; None when the request goes on."""
+        if fault is None or fault in ('lost', 'malformed-json', 'html', 'empty', 'fail-code', 'no-data'):
+            return None
+        self.read_body_safely()
+        if fault == 'drop':
+            self.drop()
+            return 'dropped'
+        if fault == 'hang':
+            time.sleep(self.emulator.faults['hang_seconds'] or 30)
+            self.drop()
+            return 'hung'
+        if fault.startswith('429'):
+            headers = {'Retry-After': str(self.emulator.faults['retry_after'])} if fault == '429-retry-after' else {}
+            self.send_json(429, {'error': {'errorCode': '410', 'message': 'Throttle Limited',
+                                           'details': 'too many requests'}}, headers=headers)
+            return 429
+        status = int(fault)
+        self.send_json(status, {'error': {'errorCode': '500', 'message': 'Endpoint Error',
+                                          'details': 'injected fault'}})
+        return status
+
+    def answer_success(self, fault, data):
+        if fault == 'malformed-json':
+            self.send_json(200, None, raw=b'{"code": "SUCCESS", "data": {')
+        elif fault == 'html':
+            self.send_json(502, None, raw=b'<html><head><title>502 Bad Gateway</title></head><body>x</body></html>')
+            return 502
+        elif fault == 'empty':
+            self.send_json(200, None, raw=b'')
+        elif fault == 'fail-code':
+            self.send_json(200, {'code': 'FAIL', 'msg': 'operation failed', 'data': None})
+        elif fault == 'no-data':
+            self.send_json(200, {'code': 'SUCCESS'})
+        else:
+            self.send_json(200, {'code': 'SUCCESS', 'data': data})
+        return 200
+
+    # ---- admin API (unsigned, not logged) ------------------------------------------------------------
+
+    def handle_admin(self, method, name, body):
+        emulator = self.emulator
+        try:
+            answer = self.admin(emulator, method, name, body)
+        except (ValueError, KeyError, TypeError, KmsError) as exc:
+            return self.send_json(400, {'error': str(exc)})
+        if answer is None:
+            return self.send_json(404, {'error': 'no admin operation %s %s' % (method, name)})
+        return self.send_json(200, answer)
+
+    @staticmethod
+    def admin(emulator, method, name, body):
+        if (method, name) == ('GET', 'health'):
+            return {'ok': True, 'urls': emulator.store.base_urls}
+        if (method, name) == ('GET', 'requests'):
+            with emulator.log_lock:
+                entries = list(emulator.requests)
+            return {'count': len(entries), 'writes': sum(1 for e in entries if e['write']),
+                    'peak_in_flight': emulator.peak_in_flight, 'requests': entries}
+        if (method, name) == ('DELETE', 'requests'):
+            with emulator.log_lock:
+                emulator.requests = []
+                emulator.peak_in_flight = emulator.in_flight
+            return {'count': 0}
+        if (method, name) == ('GET', 'keys'):
+            return emulator.store.dump()
+        if (method, name) == ('POST', 'reset'):
+            emulator.store.reset()
+            emulator.set_faults({})
+            emulator.clock_offset_ms = 0
+            with emulator.log_lock:
+                emulator.requests = []
+            return {'reset': True}
+        if (method, name) == ('POST', 'seed'):
+            boundary = body.get('boundary', 'global')
+            if boundary not in BOUNDARIES:
+                raise ValueError('boundary must be one of %s' % ', '.join(BOUNDARIES))
+            return {'seeded': emulator.store.seed(boundary, int(body['count']), body.get('prefix', 'seed'))}
+        if (method, name) == ('PUT', 'faults'):
+            emulator.set_faults(body)
+            return {'faults': emulator.faults}
+        if (method, name) == ('GET', 'faults'):
+            return {'faults': emulator.faults, 'counts': emulator.fault_counts}
+        if (method, name) == ('PUT', 'clock'):
+            emulator.clock_offset_ms = int(body['offset_ms'])
+            return {'offset_ms': emulator.clock_offset_ms}
+        return None

@@ -1,0 +1,371 @@
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Key stores of the emulated NCP KMS API 2.0: one per boundary (global, KR, JPN).
+
+Follows ``ncloud-kms-api.md`` (the project's summary of the NCP API reference): field rules,
+the ENABLE/DISABLE/REVOKE state machine, versions, paging and migration. Where the summary marks
+a fact as assumed, the assumption is implemented as stated there and named in a comment.
+No HTTP here: ``server.py`` maps requests to these methods.
+"""
+
+import json
+import math
+import os
+import re
+import threading
+import time
+import uuid
+
+BOUNDARIES = ('global', 'KR', 'JPN')
+KEY_TYPES = ('AES256', 'RSA2048', 'ECDSA')
+PROTECTIONS = ('BASIC', 'COMMON_HSM')
+NAME_RULE = re.compile(r'^[A-Za-z][A-Za-z0-9_-]{2,14}$')
+DELETION_DELAY_MS = 72 * 3600 * 1000
+DAY_MS = 24 * 3600 * 1000
+MAX_VERSIONS = 100
+LIST_FIELDS = ('keyId', 'keyTag', 'keyName', 'keyType', 'status', 'protectionType', 'isConvergent',
+               'registerDate', 'destroyDate')
+HIDDEN_FIELDS = ('versions',)
+
+
+class KmsError(Exception):
+    """A KMS-level failure: ``{"code", "msg", "data": null}`` with an HTTP status (assumed shape)."""
+
+    def __init__(self, status, code, msg):
+        super(KmsError, self).__init__(msg)
+        self.status = status
+        self.code = code
+        self.msg = msg
+
+
+def bad_request(msg):
+    return KmsError(400, 'INVALID_REQUEST', msg)
+
+
+def wrong_state(key, action):
+    return KmsError(422, 'UNPROCESSABLE_ENTITY', 'Invalid status: cannot %s a key in %s' % (action, key['status']))
+
+
+def require_type(body, field, kind, required=False):
+    if field not in body or body[field] is None:
+        if required:
+            raise bad_request('%s is required' % field)
+        return None
+    value = body[field]
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise bad_request('%s must be an integer' % field)
+    if kind is not int and not isinstance(value, kind):
+        raise bad_request('%s must be of type %s' % (field, kind.__name__))
+    return value
+
+
+def check_name(name):
+    if not isinstance(name, str) or not NAME_RULE.match(name):
+        raise bad_request('keyName must be 3-15 characters of letters, digits, "-" or "_", starting with a letter')
+
+
+def check_memo(memo):
+    if not isinstance(memo, str) or len(memo) > 100:
+        raise bad_request('memo must be a string of at most 100 characters')
+
+
+def check_rotation_period(period):
+    if not 1 <= period <= 730:
+        raise bad_request('rotationPeriod must be between 1 and 730 days')
+
+
+class Store(object):
+    """All keys of all boundaries, guarded by one lock; optionally persisted to a JSON file."""
+
+    def __init__(self, base_urls=None, clock=time.time, state_file=None):
+        self.lock = threading.RLock()
+        self.clock = clock
+        self.base_urls = base_urls or {}
+        self.state_file = state_file
+        self.keys = dict((boundary, {}) for boundary in BOUNDARIES)
+        self.next_key_id = 1
+        if state_file and os.path.exists(state_file):
+            self._load()
+
+    # ---- persistence and housekeeping ------------------------------------------------------------
+
+    def _load(self):
+        with open(self.state_file) as handle:
+            saved = json.load(handle)
+        self.next_key_id = saved['next_key_id']
+        for boundary in BOUNDARIES:
+            self.keys[boundary] = dict((key['keyTag'], key) for key in saved['keys'].get(boundary, []))
+
+    def save(self):
+        if not self.state_file:
+            return
+        temp = self.state_file + '.tmp'
+        with open(temp, 'w') as handle:
+            json.dump({'next_key_id': self.next_key_id,
+                       'keys': dict((b, self.ordered(b)) for b in BOUNDARIES)}, handle)
+        os.replace(temp, self.state_file)
+
+    def reset(self):
+        with self.lock:
+            self.keys = dict((boundary, {}) for boundary in BOUNDARIES)
+            self.next_key_id = 1
+            self.save()
+
+    def now_ms(self):
+        return int(self.clock() * 1000)
+
+    def _purge(self, boundary):
+        """Keys pending deletion are destroyed 72 hours after the request (doc)."""
+        now = self.now_ms()
+        for tag in [tag for tag, key in self.keys[boundary].items()
+                    if key['status'] == 'REVOKE' and key.get('destroyDate') and key['destroyDate'] <= now]:
+            del self.keys[boundary][tag]
+
+    def ordered(self, boundary):
+        self._purge(boundary)
+        return sorted(self.keys[boundary].values(), key=lambda key: key['keyId'])
+
+    def _key(self, boundary, key_tag):
+        self._purge(boundary)
+        key = self.keys[boundary].get(key_tag)
+        if key is None:
+            raise KmsError(404, 'NOT_FOUND', 'key not found: %s' % key_tag)
+        return key
+
+    def _name_in_use(self, boundary, name, except_tag=None):
+        return any(key['keyName'] == name and key['keyTag'] != except_tag for key in self.ordered(boundary))
+
+    # ---- records -----------------------------------------------------------------------------
+
+    @staticmethod
+    def full_record(key):
+        return dict((field, value) for field, value in key.items() if field not in HIDDEN_FIELDS)
+
+    @staticmethod
+    def list_record(key):
+        return dict((field, key.get(field)) for field in LIST_FIELDS)
+
+    # ---- operations (each under the lock, each saving the state after a write) -----------------------
+
+    def create(self, boundary, body):
+        with self.lock:
+            name = require_type(body, 'keyName', str, required=True)
+            check_name(name)
+            key_type = require_type(body, 'keyType', str, required=True)
+            if key_type not in KEY_TYPES:
+                raise bad_request('keyType must be one of %s' % ', '.join(KEY_TYPES))
+            protection = require_type(body, 'protectionType', str, required=True)
+            if protection not in PROTECTIONS:
+                raise bad_request('protectionType must be one of %s' % ', '.join(PROTECTIONS))
+            convergent = require_type(body, 'isConvergent', bool) or False
+            if convergent and key_type != 'AES256':
+                raise bad_request('isConvergent is only allowed for AES256 keys')
+            auto_rotation = require_type(body, 'isAutoRotation', bool, required=True)
+            period = require_type(body, 'rotationPeriod', int)
+            period = 90 if period is None else period
+            check_rotation_period(period)
+            memo = require_type(body, 'memo', str)
+            if memo is not None:
+                check_memo(memo)
+            if self._name_in_use(boundary, name):
+                raise KmsError(409, 'DUPLICATE', 'a key named %s already exists' % name)
+            key = self._new_key(boundary, name, key_type, protection, convergent, auto_rotation, period, memo or '')
+            self.keys[boundary][key['keyTag']] = key
+            self.save()
+            return self.full_record(key)
+
+    def _new_key(self, boundary, name, key_type, protection, convergent, auto_rotation, period, memo):
+        now = self.now_ms()
+        key_id = self.next_key_id
+        self.next_key_id += 1
+        tag = uuid.uuid4().hex + uuid.uuid4().hex
+        return {
+            'keyId': key_id, 'keyTag': tag, 'keyName': name, 'keyType': key_type,
+            'protectionType': protection, 'isConvergent': convergent, 'status': 'ENABLE',
+            'isAutoRotation': auto_rotation, 'rotationPeriod': period,
+            'nextRotationDate': now + period * DAY_MS if auto_rotation else None,
+            'memo': memo, 'keystoreId': 1000 + BOUNDARIES.index(boundary), 'currentVersion': 1,
+            'registerDate': now, 'destroyDate': None, 'statusDate': now,
+            'nrn': 'nrn:PUB:KMS::%d:Key/%s' % (1000 + BOUNDARIES.index(boundary), tag),
+            'baseUrl': self.base_urls.get(boundary),
+            'versions': [{'version': 1, 'status': 'ENABLE', 'statusDate': now, 'rotatedDate': now}],
+        }
+
+    def seed(self, boundary, count, prefix='seed'):
+        """Add ``count`` enabled AES256 keys named ``<prefix><n>`` (for paging tests and benchmarks)."""
+        with self.lock:
+            start = len(self.keys[boundary])
+            for number in range(start, start + count):
+                name = '%s%05d' % (prefix, number)
+                check_name(name)
+                key = self._new_key(boundary, name, 'AES256', 'BASIC', False, False, 90, '')
+                self.keys[boundary][key['keyTag']] = key
+            self.save()
+            return count
+
+    def list_keys(self, boundary, page_no, page_size):
+        with self.lock:
+            if page_no < 1:
+                raise bad_request('pageNo must be 1 or more')
+            if not 1 <= page_size <= 200:
+                raise bad_request('pageSize must be between 1 and 200')
+            keys = self.ordered(boundary)
+            start = (page_no - 1) * page_size
+            return {
+                'keyList': [self.list_record(key) for key in keys[start:start + page_size]],
+                'currentPageNo': page_no,
+                'totalPageNo': int(math.ceil(len(keys) / float(page_size))),
+                'totalCount': len(keys),
+            }
+
+    def get(self, boundary, key_tag):
+        with self.lock:
+            return self.full_record(self._key(boundary, key_tag))
+
+    def _set_status(self, key, status):
+        key['status'] = status
+        key['statusDate'] = self.now_ms()
+        self.save()
+        return {'keyTag': key['keyTag'], 'status': status, 'statusDate': key['statusDate']}
+
+    def enable(self, boundary, key_tag):
+        with self.lock:
+            key = self._key(boundary, key_tag)
+            if key['status'] == 'REVOKE':
+                raise wrong_state(key, 'enable')
+            return self._set_status(key, 'ENABLE')
+
+    def disable(self, boundary, key_tag):
+        with self.lock:
+            key = self._key(boundary, key_tag)
+            if key['status'] == 'REVOKE':
+                raise wrong_state(key, 'disable')
+            return self._set_status(key, 'DISABLE')
+
+    def request_deletion(self, boundary, key_tag):
+        with self.lock:
+            key = self._key(boundary, key_tag)
+            if key['status'] == 'REVOKE':
+                raise wrong_state(key, 'request deletion of')
+            key['destroyDate'] = self.now_ms() + DELETION_DELAY_MS
+            return self._set_status(key, 'REVOKE')
+
+    def cancel_deletion(self, boundary, key_tag):
+        """Cancelling brings the key back DISABLE, not ENABLE (doc)."""
+        with self.lock:
+            key = self._key(boundary, key_tag)
+            if key['status'] != 'REVOKE':
+                raise wrong_state(key, 'cancel deletion of')
+            key['destroyDate'] = None
+            return self._set_status(key, 'DISABLE')
+
+    def delete(self, boundary, key_tag):
+        """Destroy at once: only a key already pending deletion (doc)."""
+        with self.lock:
+            key = self._key(boundary, key_tag)
+            if key['status'] != 'REVOKE':
+                raise wrong_state(key, 'delete')
+            del self.keys[boundary][key_tag]
+            self.save()
+            return None
+
+    def _live_key(self, boundary, key_tag, action):
+        key = self._key(boundary, key_tag)
+        if key['status'] == 'REVOKE':
+            raise wrong_state(key, action)
+        return key
+
+    def rename(self, boundary, key_tag, body):
+        with self.lock:
+            key = self._live_key(boundary, key_tag, 'rename')
+            name = require_type(body, 'keyName', str, required=True)
+            check_name(name)
+            if self._name_in_use(boundary, name, except_tag=key_tag):
+                raise KmsError(409, 'DUPLICATE', 'a key named %s already exists' % name)
+            key['keyName'] = name
+            self.save()
+            return {'keyTag': key_tag, 'keyName': name}
+
+    def set_memo(self, boundary, key_tag, body):
+        with self.lock:
+            key = self._live_key(boundary, key_tag, 'change the memo of')
+            memo = require_type(body, 'memo', str, required=True)
+            check_memo(memo)
+            key['memo'] = memo
+            self.save()
+            return {'keyTag': key_tag, 'memo': memo}
+
+    def rotate(self, boundary, key_tag):
+        """Rotation only while ENABLE, at most 100 versions (doc)."""
+        with self.lock:
+            key = self._key(boundary, key_tag)
+            if key['status'] != 'ENABLE':
+                raise wrong_state(key, 'rotate')
+            if key['currentVersion'] >= MAX_VERSIONS:
+                raise wrong_state(key, 'rotate (100 versions reached) ')
+            now = self.now_ms()
+            key['currentVersion'] += 1
+            key['versions'].append({'version': key['currentVersion'], 'status': 'ENABLE', 'statusDate': now,
+                                    'rotatedDate': now})
+            if key['isAutoRotation']:
+                key['nextRotationDate'] = now + key['rotationPeriod'] * DAY_MS
+            self.save()
+            return {'keyTag': key_tag, 'version': key['currentVersion'], 'rotatedDate': now}
+
+    def _rotation_answer(self, key):
+        self.save()
+        return {'isAutoRotation': key['isAutoRotation'], 'rotationPeriod': key['rotationPeriod'],
+                'nextRotationDate': key['nextRotationDate']}
+
+    def set_auto_rotation(self, boundary, key_tag, enabled):
+        with self.lock:
+            key = self._live_key(boundary, key_tag, 'change auto rotation of')
+            key['isAutoRotation'] = enabled
+            key['nextRotationDate'] = self.now_ms() + key['rotationPeriod'] * DAY_MS if enabled else None
+            return self._rotation_answer(key)
+
+    def set_rotation_period(self, boundary, key_tag, body):
+        """The period can be set only while auto rotation is on (doc)."""
+        with self.lock:
+            key = self._live_key(boundary, key_tag, 'change the rotation period of')
+            period = require_type(body, 'rotationPeriod', int, required=True)
+            check_rotation_period(period)
+            if not key['isAutoRotation']:
+                raise KmsError(422, 'UNPROCESSABLE_ENTITY', 'Invalid status: auto rotation is off')
+            key['rotationPeriod'] = period
+            key['nextRotationDate'] = self.now_ms() + period * DAY_MS
+            return self._rotation_answer(key)
+
+    def versions(self, boundary, key_tag):
+        with self.lock:
+            key = self._key(boundary, key_tag)
+            return {'currentVersion': key['currentVersion'], 'versionList': [dict(v) for v in key['versions']]}
+
+    def migrate(self, boundary, key_tag, body):
+        """Global key -> isolation key of KR or JPN; the global key is deleted (doc).
+
+        Assumed (summary): the key keeps its name and keyTag in the target boundary, and a key
+        in REVOKE cannot be migrated.
+        """
+        with self.lock:
+            if boundary != 'global':
+                raise bad_request('only global keys can be migrated')
+            target = require_type(body, 'targetRegion', str, required=True)
+            if target not in ('KR', 'JPN'):
+                raise bad_request('targetRegion must be KR or JPN')
+            key = self._live_key(boundary, key_tag, 'migrate')
+            if self._name_in_use(target, key['keyName']):
+                raise KmsError(409, 'DUPLICATE', 'an isolation key named %s already exists in %s'
+                               % (key['keyName'], target))
+            del self.keys[boundary][key_tag]
+            key['baseUrl'] = self.base_urls.get(target)
+            key['keystoreId'] = 1000 + BOUNDARIES.index(target)
+            self.keys[target][key_tag] = key
+            self.save()
+            return {'keyTag': key_tag, 'targetRegion': target}
+
+    def dump(self):
+        with self.lock:
+            return dict((boundary, [self.full_record(key) for key in self.ordered(boundary)])
+                        for boundary in BOUNDARIES)
