@@ -322,8 +322,7 @@ class KmsClient(object):
         page = 1
         while True:
             data = self.request('GET', '/keys', query=(('pageNo', page), ('pageSize', PAGE_SIZE))) or {}
-            for key in data.get('keyList') or []:
-                yield key
+            yield from data.get('keyList') or []
             if page >= int(data.get('totalPageNo') or 0):
                 return
             page += 1

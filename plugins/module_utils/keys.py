@@ -146,4 +146,3 @@ def apply_changes(kms_module, client, api_key, changes):
         if isinstance(data, dict):
             key.update(data)
     return key
-

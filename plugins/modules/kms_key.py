@@ -14,7 +14,7 @@ description:
   - O(key_type), O(protection) and O(convergent) cannot change after creation. A task that asks for
     another value on an existing key fails before any write and says what the key has.
 author:
-  - ncloud.kms developers
+  - ncloud.kms developers (@ncloud-kms)
 options:
   name:
     description:

@@ -211,7 +211,8 @@ class Emulator(object):
                 context.load_cert_chain(tls_cert, tls_key)
                 server.socket = context.wrap_socket(server.socket, server_side=True)
             self.servers[boundary] = server
-            thread = threading.Thread(target=server.serve_forever, name='kms-emulator-%s' % boundary)
+            thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05},
+                                      name='kms-emulator-%s' % boundary)
             thread.daemon = True
             thread.start()
             self.threads.append(thread)

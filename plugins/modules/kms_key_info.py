@@ -1,0 +1,201 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r'''
+module: kms_key_info
+short_description: Read NAVER Cloud Platform KMS keys
+version_added: 0.1.0
+description:
+  - Returns the keys of one boundary (global, KR or JPN), all of them or the ones that match the filters.
+  - Never changes anything.
+  - The keys are returned as RV(kms_keys), not C(keys), which Jinja would confuse with the C(keys()) method of a dict.
+author:
+  - ncloud.kms developers (@ncloud-kms)
+options:
+  name:
+    description:
+      - Return only the key with this name. Listing stops at the page that holds it.
+    type: str
+  key_tag:
+    description:
+      - Return only the key with this tag (one API read, always the full record).
+    type: str
+  region:
+    description:
+      - Unset for global keys; V(KR) or V(JPN) for the keys of that region-isolation boundary.
+    type: str
+    choices: [KR, JPN]
+  status:
+    description:
+      - Return only keys in this status.
+    type: str
+    choices: [ENABLE, DISABLE, REVOKE]
+  details:
+    description:
+      - V(false) returns the fields of the list call only. V(true) reads each returned key in full
+        (memo, rotation, version), one API call per key.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - ncloud.kms.auth
+attributes:
+  check_mode:
+    support: full
+    description: Reads only, so it runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Changes nothing, so there is nothing to diff.
+'''
+
+EXAMPLES = r'''
+- name: List every global key
+  ncloud.kms.kms_key_info:
+  register: all_keys
+
+- name: Read one key by name, in full
+  ncloud.kms.kms_key_info:
+    name: app-data
+    details: true
+  register: app_key
+
+- name: Read one key by tag
+  ncloud.kms.kms_key_info:
+    key_tag: "{{ app_key.kms_keys[0].key_tag }}"
+
+- name: Keys pending deletion in the KR isolation boundary
+  ncloud.kms.kms_key_info:
+    region: KR
+    status: REVOKE
+'''
+
+RETURN = r'''
+kms_keys:
+  description:
+    - The matching keys in list order; empty when nothing matches.
+    - Without O(details), fields the list call does not carry (memo, rotation, version, keystore) are left out.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    key_tag:
+      description: The key's tag.
+      type: str
+      sample: 3b4c4f4e2b1f43e0a3e4d9b1c2f0a7d6b9a8c7e6d5f4a3b2c1d0e9f8a7b6c5d4
+    key_id:
+      description: Numeric key ID.
+      type: int
+      sample: 1024
+    name:
+      description: Key name.
+      type: str
+      sample: app-data
+    key_type:
+      description: C(AES256), C(RSA2048) or C(ECDSA).
+      type: str
+      sample: AES256
+    status:
+      description: C(ENABLE), C(DISABLE) or C(REVOKE) (pending deletion).
+      type: str
+      sample: ENABLE
+    enabled:
+      description: Whether the status is C(ENABLE).
+      type: bool
+      sample: true
+    protection:
+      description: C(BASIC) or C(COMMON_HSM).
+      type: str
+      sample: BASIC
+    convergent:
+      description: Whether the key is convergent.
+      type: bool
+      sample: false
+    auto_rotation:
+      description: Whether automatic rotation is on (with O(details)).
+      type: bool
+      sample: true
+    rotation_period:
+      description: Days between automatic rotations (with O(details)).
+      type: int
+      sample: 30
+    next_rotation_date:
+      description: Next automatic rotation, ISO 8601 UTC (with O(details)).
+      type: str
+      sample: '2026-12-22T10:00:00.000Z'
+    memo:
+      description: The memo (with O(details)).
+      type: str
+      sample: Encrypts application data
+    current_version:
+      description: Current key version (with O(details)).
+      type: int
+      sample: 3
+    keystore_id:
+      description: ID of the keystore (with O(details)).
+      type: int
+      sample: 1000
+    region:
+      description: Null for global keys, C(KR) or C(JPN).
+      type: str
+      sample: null
+    created:
+      description: Creation time, ISO 8601 UTC.
+      type: str
+      sample: '2026-11-22T10:00:00.000Z'
+    deletion_date:
+      description: When a key pending deletion will be destroyed, ISO 8601 UTC.
+      type: str
+      sample: '2026-11-25T10:00:00.000Z'
+actions:
+  description: Always empty; this module makes no writes.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+'''
+
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
+    STATUSES, find_key, get_key, key_record, name_problem,
+)
+
+
+class KmsKeyInfo(KmsModule):
+    argument_spec = dict(
+        name=dict(type='str'),
+        key_tag=dict(type='str', no_log=False),
+        region=dict(type='str', choices=['KR', 'JPN']),
+        status=dict(type='str', choices=STATUSES),
+        details=dict(type='bool', default=False),
+    )
+
+    def validate(self):
+        problem = self.params['name'] is not None and name_problem(self.params['name'])
+        if problem:
+            self.fail(problem)
+
+    def matching_keys(self, client):
+        p = self.params
+        if p['name'] is None and p['key_tag'] is None:
+            keys = client.iter_keys()
+        else:
+            found = find_key(client, p['name'], p['key_tag'])
+            keys = [found] if found and (p['name'] is None or found.get('keyName') == p['name']) else []
+        return [key for key in keys if p['status'] in (None, key.get('status'))]
+
+    def run(self):
+        p = self.params
+        client = self.client(p['region'])
+        keys = self.matching_keys(client)
+        if p['details'] and p['key_tag'] is None:
+            keys = [full for full in (get_key(client, key['keyTag']) for key in keys) if full]
+        return {'kms_keys': [key_record(key, p['region']) for key in keys]}, None, None
+
+
+def main():
+    KmsKeyInfo.main()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,179 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r'''
+module: kms_key_migrate
+short_description: Move a global NAVER Cloud Platform KMS key into a region-isolation boundary
+version_added: 0.1.0
+description:
+  - Makes "this key lives in O(target_region)" true. A global key is migrated into the region-isolation
+    boundary of V(KR) or V(JPN), where it is usable only in that region; NCP deletes the global key.
+  - A key already in the target region is left as it is (C(changed=false)).
+  - Fails before migrating when an isolation key of the same name already exists in the target region,
+    when the global key is pending deletion, or when the key lives in the other isolation region
+    (isolation keys cannot move between regions).
+  - Assumption (not documented by NCP) - the migrated key keeps its name. The module reads it back by the
+    tag the migrate call returns and falls back to the name, so it does not rely on the tag staying the same.
+author:
+  - ncloud.kms developers (@ncloud-kms)
+options:
+  name:
+    description:
+      - Name of the key to migrate. One of O(name) and O(key_tag) is required.
+    type: str
+  key_tag:
+    description:
+      - Tag of the global key to migrate.
+      - Once migrated, the key is looked for by the same tag in the target region (the NCP summary's
+        assumption); give O(name) to make re-runs independent of it.
+    type: str
+  target_region:
+    description:
+      - The region-isolation boundary the key must live in.
+    type: str
+    required: true
+    choices: [KR, JPN]
+extends_documentation_fragment:
+  - ncloud.kms.auth
+attributes:
+  check_mode:
+    support: full
+    description: Makes no write and returns the key as it would be in the target region.
+  diff_mode:
+    support: full
+    description: Shows the key's region going from global (null) to the target.
+'''
+
+EXAMPLES = r'''
+- name: Make sure the key app-data lives in the KR isolation boundary
+  ncloud.kms.kms_key_migrate:
+    name: app-data
+    target_region: KR
+
+- name: Migrate a global key addressed by its tag into JPN
+  ncloud.kms.kms_key_migrate:
+    key_tag: "{{ created.key.key_tag }}"
+    target_region: JPN
+'''
+
+RETURN = r'''
+key:
+  description:
+    - The key as found in the target region after the run (in check mode, as it would be).
+    - The same record as M(ncloud.kms.kms_key) returns; its C(region) is the target region.
+  returned: success
+  type: dict
+  sample:
+    key_tag: 3b4c4f4e2b1f43e0a3e4d9b1c2f0a7d6b9a8c7e6d5f4a3b2c1d0e9f8a7b6c5d4
+    name: app-data
+    key_type: AES256
+    status: ENABLE
+    enabled: true
+    protection: BASIC
+    region: KR
+actions:
+  description: The writes made, or that check mode would make.
+  returned: always
+  type: list
+  elements: str
+  sample: ['migrate to KR']
+error:
+  description: The API error behind a failure, with C(status), C(code) and C(message).
+  returned: on API failure
+  type: dict
+  sample:
+    status: 409
+    code: DUPLICATE
+    message: an isolation key named app-data already exists in KR
+'''
+
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
+from ansible_collections.ncloud.kms.plugins.module_utils.client import GLOBAL, KmsApiError
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
+    find_key, find_key_by_name, get_key, key_path, key_record, name_problem,
+)
+
+
+class KmsKeyMigrate(KmsModule):
+    argument_spec = dict(
+        name=dict(type='str'),
+        key_tag=dict(type='str', no_log=False),
+        target_region=dict(type='str', required=True, choices=['KR', 'JPN']),
+    )
+    module_kwargs = dict(required_one_of=[('name', 'key_tag')])
+
+    def validate(self):
+        problem = self.params['name'] is not None and name_problem(self.params['name'])
+        if problem:
+            self.fail(problem)
+
+    # ---- find ----------------------------------------------------------------------------------
+
+    def describe(self):
+        p = self.params
+        return 'key %s' % (p['name'] or p['key_tag'])
+
+    def find_elsewhere(self, target):
+        """The key was not found globally nor in the target: say where it is, or that it is nowhere."""
+        other = 'JPN' if target == 'KR' else 'KR'
+        stray = find_key(self.client(other), self.params['name'], self.params['key_tag'])
+        if stray:
+            self.fail('%s lives in the %s isolation boundary (key_tag %s): an isolation key cannot move '
+                      'between regions' % (self.describe(), other, stray['keyTag']))
+        self.fail('%s was not found in the global boundary nor in the %s isolation boundary' % (self.describe(), target))
+
+    # ---- compare -------------------------------------------------------------------------------
+
+    def check_migratable(self, global_key, target_key, target):
+        if target_key:
+            self.fail('an isolation key named %s already exists in %s (key_tag %s); the global key %s (key_tag %s) '
+                      'was not migrated' % (global_key['keyName'], target, target_key['keyTag'],
+                                            global_key['keyName'], global_key['keyTag']))
+        if global_key['status'] == 'REVOKE':
+            self.fail('the global key %s (key_tag %s) is pending deletion: cancel the deletion first '
+                      '(ncloud.kms.kms_key with state=present), then migrate' % (global_key['keyName'], global_key['keyTag']))
+
+    # ---- act -----------------------------------------------------------------------------------
+
+    def migrate(self, global_key, target):
+        target_client = self.client(target)
+        try:
+            data = self.write(self.client(GLOBAL), 'migrate to %s' % target, 'POST',
+                              key_path(global_key['keyTag'], 'migrate'), body={'targetRegion': target})
+        except KmsApiError as exc:
+            if not exc.maybe_applied:
+                raise
+            data = None  # an earlier attempt may have moved the key: look for it in the target
+            if find_key_by_name(target_client, global_key['keyName']) is None:
+                raise
+        if self.check_mode:
+            return global_key
+        tag = (data or {}).get('keyTag') or global_key['keyTag']
+        moved = get_key(target_client, tag) or find_key_by_name(target_client, global_key['keyName'])
+        if moved is None:
+            self.fail('the migrate call succeeded but key %s is not found in %s' % (global_key['keyName'], target))
+        return moved
+
+    def run(self):
+        p = self.params
+        target = p['target_region']
+        global_key = find_key(self.client(GLOBAL), p['name'], p['key_tag'])
+        if global_key is None:
+            target_key = find_key(self.client(target), p['name'], p['key_tag'])
+            if target_key is None:
+                self.find_elsewhere(target)
+            return {'key': key_record(target_key, target)}, None, None
+        target_key = find_key_by_name(self.client(target), global_key['keyName'])
+        self.check_migratable(global_key, target_key, target)
+        moved = self.migrate(global_key, target)
+        return {'key': key_record(moved, target)}, key_record(global_key, GLOBAL), key_record(moved, target)
+
+
+def main():
+    KmsKeyMigrate.main()
+
+
+if __name__ == '__main__':
+    main()

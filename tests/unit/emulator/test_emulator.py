@@ -1,0 +1,347 @@
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tests of the KMS emulator itself. Requests are signed here, independently of the collection's client."""
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+import requests
+
+from ansible_collections.ncloud.kms.tests.emulator.kms_emulator.server import Emulator
+from ansible_collections.ncloud.kms.tests.emulator.kms_emulator.store import DELETION_DELAY_MS
+
+ACCESS = 'EMUTESTACCESS'
+SECRET = 'emu-test-secret'
+
+
+@pytest.fixture
+def emulator(tmp_path):
+    emu = Emulator(access_key=ACCESS, secret_key=SECRET, state_file=str(tmp_path / 'state.json'))
+    emu.start()
+    yield emu
+    emu.stop()
+
+
+def signed_headers(method, uri, secret=SECRET, skew_ms=0, access=ACCESS):
+    timestamp = str(int(time.time() * 1000) + skew_ms)
+    message = '%s %s\n%s\n%s' % (method, uri, timestamp, access)
+    signature = base64.b64encode(hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()).decode()
+    return {'x-ncp-apigw-timestamp': timestamp, 'x-ncp-iam-access-key': access,
+            'x-ncp-apigw-signature-v2': signature, 'Content-Type': 'application/json'}
+
+
+def call(emu, method, uri, body=None, boundary='global', headers=None, **sign_options):
+    url = emu.urls()[boundary] + uri
+    headers = headers if headers is not None else signed_headers(method, uri, **sign_options)
+    return requests.request(method, url, headers=headers, data=json.dumps(body) if body is not None else None, timeout=5)
+
+
+def create(emu, name='alpha', boundary='global', **fields):
+    body = {'keyName': name, 'keyType': 'AES256', 'protectionType': 'BASIC', 'isAutoRotation': False}
+    body.update(fields)
+    answer = call(emu, 'POST', '/kms/v1/keys', body, boundary=boundary)
+    assert answer.status_code == 200, answer.text
+    return answer.json()['data']
+
+
+def admin(emu, method, name, body=None):
+    return requests.request(method, emu.urls()['global'] + '/_emulator/' + name, json=body, timeout=5).json()
+
+
+# ---- signature v2 ---------------------------------------------------------------------------------------
+
+def test_a_correctly_signed_request_is_accepted(emulator):
+    answer = call(emulator, 'GET', '/kms/v1/keys?pageNo=1&pageSize=200')
+    assert answer.status_code == 200
+    assert answer.json() == {'code': 'SUCCESS', 'data': {'keyList': [], 'currentPageNo': 1, 'totalPageNo': 0,
+                                                         'totalCount': 0}}
+
+
+@pytest.mark.parametrize('sign_options, detail', [
+    ({'secret': 'wrong-secret'}, 'signature does not match'),
+    ({'skew_ms': -5 * 60 * 1000 - 1000}, 'timestamp is outside the 5 minute window'),
+    ({'skew_ms': 6 * 60 * 1000}, 'timestamp is outside the 5 minute window'),
+    ({'access': 'OTHERACCESS'}, 'unknown access key'),
+])
+def test_bad_signatures_are_rejected_with_the_gateway_401(emulator, sign_options, detail):
+    uri = '/kms/v1/keys?pageNo=1&pageSize=200'
+    headers = signed_headers('GET', uri, **sign_options)
+    answer = call(emulator, 'GET', uri, headers=headers)
+    assert answer.status_code == 401
+    assert answer.json() == {'error': {'errorCode': '200', 'message': 'Authentication Failed', 'details': detail}}
+
+
+def test_a_signature_over_another_path_or_query_is_rejected(emulator):
+    headers = signed_headers('GET', '/kms/v1/keys?pageNo=1&pageSize=100')
+    answer = call(emulator, 'GET', '/kms/v1/keys?pageNo=1&pageSize=200', headers=headers)
+    assert answer.status_code == 401
+    headers = signed_headers('POST', '/kms/v1/keys')
+    assert call(emulator, 'GET', '/kms/v1/keys', headers=headers).status_code == 401
+
+
+def test_missing_headers_are_rejected(emulator):
+    answer = call(emulator, 'GET', '/kms/v1/keys', headers={})
+    assert answer.status_code == 401 and answer.json()['error']['details'] == 'missing signature v2 headers'
+
+
+def test_a_timestamp_within_the_window_is_accepted(emulator):
+    assert call(emulator, 'GET', '/kms/v1/keys', skew_ms=4 * 60 * 1000).status_code == 200
+
+
+def test_the_emulated_clock_offset_moves_the_window(emulator):
+    admin(emulator, 'PUT', 'clock', {'offset_ms': 10 * 60 * 1000})
+    assert call(emulator, 'GET', '/kms/v1/keys').status_code == 401
+    assert call(emulator, 'GET', '/kms/v1/keys', skew_ms=10 * 60 * 1000).status_code == 200
+
+
+# ---- create and field rules -----------------------------------------------------------------------------
+
+def test_create_returns_the_full_record(emulator):
+    key = create(emulator, 'alpha', isAutoRotation=True, rotationPeriod=30, memo='m')
+    assert key['keyName'] == 'alpha' and key['status'] == 'ENABLE' and key['currentVersion'] == 1
+    assert key['isAutoRotation'] is True and key['rotationPeriod'] == 30 and key['memo'] == 'm'
+    assert key['nextRotationDate'] - key['registerDate'] == 30 * 24 * 3600 * 1000
+    assert key['baseUrl'] == emulator.urls()['global'] and len(key['keyTag']) == 64
+
+
+@pytest.mark.parametrize('fields, message', [
+    ({'keyName': 'ab'}, 'keyName'),
+    ({'keyName': 'a' * 16}, 'keyName'),
+    ({'keyName': '1abc'}, 'keyName'),
+    ({'keyName': 'ab c'}, 'keyName'),
+    ({'keyName': 'ab.c'}, 'keyName'),
+    ({'keyType': 'DES'}, 'keyType'),
+    ({'protectionType': None}, 'protectionType is required'),
+    ({'protectionType': 'HSM'}, 'protectionType'),
+    ({'isAutoRotation': None}, 'isAutoRotation is required'),
+    ({'isAutoRotation': 'yes'}, 'isAutoRotation'),
+    ({'keyType': 'RSA2048', 'isConvergent': True}, 'isConvergent'),
+    ({'rotationPeriod': 0}, 'rotationPeriod'),
+    ({'rotationPeriod': 731}, 'rotationPeriod'),
+    ({'rotationPeriod': True}, 'rotationPeriod'),
+    ({'memo': 'x' * 101}, 'memo'),
+])
+def test_create_rejects_bad_fields(emulator, fields, message):
+    body = {'keyName': 'alpha', 'keyType': 'AES256', 'protectionType': 'BASIC', 'isAutoRotation': False}
+    body.update(fields)
+    answer = call(emulator, 'POST', '/kms/v1/keys', body)
+    assert answer.status_code == 400
+    assert answer.json()['code'] == 'INVALID_REQUEST' and message in answer.json()['msg']
+    assert answer.json()['data'] is None
+
+
+def test_names_are_unique_in_a_boundary_but_not_across_boundaries(emulator):
+    create(emulator, 'alpha')
+    answer = call(emulator, 'POST', '/kms/v1/keys', {'keyName': 'alpha', 'keyType': 'AES256', 'protectionType': 'BASIC',
+                                                     'isAutoRotation': False})
+    assert answer.status_code == 409 and answer.json()['code'] == 'DUPLICATE'
+    create(emulator, 'alpha', boundary='KR')
+
+
+def test_a_body_that_is_not_json_is_a_400(emulator):
+    headers = signed_headers('POST', '/kms/v1/keys')
+    answer = requests.post(emulator.urls()['global'] + '/kms/v1/keys', headers=headers, data='{', timeout=5)
+    assert answer.status_code == 400 and answer.json()['code'] == 'INVALID_REQUEST'
+
+
+# ---- state machine --------------------------------------------------------------------------------------
+
+def status_of(emu, tag, boundary='global'):
+    answer = call(emu, 'GET', '/kms/v1/keys/' + tag, boundary=boundary)
+    return answer.json()['data']['status'] if answer.status_code == 200 else answer.status_code
+
+
+def post(emu, tag, action, body=None):
+    return call(emu, 'POST', '/kms/v1/keys/%s/%s' % (tag, action), body)
+
+
+def test_enable_disable_and_the_deletion_cycle(emulator):
+    tag = create(emulator)['keyTag']
+    assert post(emulator, tag, 'disable').json()['data']['status'] == 'DISABLE'
+    assert post(emulator, tag, 'enable').json()['data']['status'] == 'ENABLE'
+    assert post(emulator, tag, 'request-deletion').json()['data']['status'] == 'REVOKE'
+    for action in ('enable', 'disable', 'rotate', 'request-deletion', 'enable-auto-rotation'):
+        answer = post(emulator, tag, action)
+        assert answer.status_code == 422 and answer.json()['code'] == 'UNPROCESSABLE_ENTITY', action
+    assert post(emulator, tag, 'cancel-deletion').json()['data']['status'] == 'DISABLE'
+    assert post(emulator, tag, 'cancel-deletion').status_code == 422
+
+
+def test_delete_only_from_revoke(emulator):
+    tag = create(emulator)['keyTag']
+    assert call(emulator, 'DELETE', '/kms/v1/keys/' + tag).status_code == 422
+    post(emulator, tag, 'request-deletion')
+    answer = call(emulator, 'DELETE', '/kms/v1/keys/' + tag)
+    assert answer.status_code == 200 and answer.json() == {'code': 'SUCCESS', 'data': None}
+    assert status_of(emulator, tag) == 404
+
+
+def test_a_revoked_key_is_destroyed_72_hours_later(emulator):
+    tag = create(emulator)['keyTag']
+    post(emulator, tag, 'request-deletion')
+    listed = call(emulator, 'GET', '/kms/v1/keys').json()['data']['keyList'][0]
+    assert listed['destroyDate'] - int(time.time() * 1000) == pytest.approx(DELETION_DELAY_MS, abs=5000)
+    emulator.clock_offset_ms = DELETION_DELAY_MS + 1000
+    assert call(emulator, 'GET', '/kms/v1/keys/' + tag, skew_ms=emulator.clock_offset_ms).status_code == 404
+
+
+def test_rotation_versions_and_auto_rotation(emulator):
+    tag = create(emulator)['keyTag']
+    assert post(emulator, tag, 'rotate').json()['data']['version'] == 2
+    versions = call(emulator, 'GET', '/kms/v1/keys/%s/versions' % tag).json()['data']
+    assert versions['currentVersion'] == 2 and [v['version'] for v in versions['versionList']] == [1, 2]
+    period = call(emulator, 'PUT', '/kms/v1/keys/%s/rotation-period' % tag, {'rotationPeriod': 10})
+    assert period.status_code == 422
+    assert post(emulator, tag, 'enable-auto-rotation').json()['data']['isAutoRotation'] is True
+    answer = call(emulator, 'PUT', '/kms/v1/keys/%s/rotation-period' % tag, {'rotationPeriod': 10})
+    assert answer.json()['data']['rotationPeriod'] == 10
+    assert call(emulator, 'PUT', '/kms/v1/keys/%s/rotation-period' % tag, {'rotationPeriod': 731}).status_code == 400
+    data = post(emulator, tag, 'disable-auto-rotation').json()['data']
+    assert data['isAutoRotation'] is False and data['nextRotationDate'] is None
+    post(emulator, tag, 'disable')
+    assert post(emulator, tag, 'rotate').status_code == 422
+
+
+def test_rename_and_memo(emulator):
+    tag = create(emulator, 'alpha')['keyTag']
+    create(emulator, 'beta')
+    assert call(emulator, 'PUT', '/kms/v1/keys/%s/name' % tag, {'keyName': 'beta'}).status_code == 409
+    assert call(emulator, 'PUT', '/kms/v1/keys/%s/name' % tag, {'keyName': '9x'}).status_code == 400
+    assert call(emulator, 'PUT', '/kms/v1/keys/%s/name' % tag, {'keyName': 'gamma'}).json()['data']['keyName'] == 'gamma'
+    assert call(emulator, 'PUT', '/kms/v1/keys/%s/memo' % tag, {'memo': 'x' * 101}).status_code == 400
+    assert call(emulator, 'PUT', '/kms/v1/keys/%s/memo' % tag, {'memo': ''}).json()['data']['memo'] == ''
+
+
+def test_unknown_key_and_unknown_operation(emulator):
+    answer = call(emulator, 'GET', '/kms/v1/keys/nope')
+    assert answer.status_code == 404 and answer.json()['code'] == 'NOT_FOUND'
+    answer = call(emulator, 'PATCH', '/kms/v1/keys')
+    assert answer.status_code in (404, 501)
+
+
+# ---- paging ----------------------------------------------------------------------------------------------
+
+def test_paging(emulator):
+    emulator.store.seed('global', 450)
+    first = call(emulator, 'GET', '/kms/v1/keys?pageNo=1&pageSize=200').json()['data']
+    assert (first['totalPageNo'], first['totalCount'], len(first['keyList'])) == (3, 450, 200)
+    third = call(emulator, 'GET', '/kms/v1/keys?pageNo=3&pageSize=200').json()['data']
+    assert len(third['keyList']) == 50 and third['keyList'][-1]['keyName'] == 'seed00449'
+    assert set(third['keyList'][0]) == {'keyId', 'keyTag', 'keyName', 'keyType', 'status', 'protectionType',
+                                        'isConvergent', 'registerDate', 'destroyDate'}
+    default = call(emulator, 'GET', '/kms/v1/keys').json()['data']
+    assert len(default['keyList']) == 100 and default['totalPageNo'] == 5
+    for query in ('pageSize=201', 'pageSize=0', 'pageNo=0', 'pageNo=x'):
+        assert call(emulator, 'GET', '/kms/v1/keys?' + query).status_code == 400, query
+
+
+# ---- migration --------------------------------------------------------------------------------------------
+
+def test_migration_moves_a_global_key_into_the_region(emulator):
+    tag = create(emulator, 'alpha')['keyTag']
+    answer = post(emulator, tag, 'migrate', {'targetRegion': 'KR'})
+    assert answer.json()['data'] == {'keyTag': tag, 'targetRegion': 'KR'}
+    assert status_of(emulator, tag) == 404
+    moved = call(emulator, 'GET', '/kms/v1/keys/' + tag, boundary='KR').json()['data']
+    assert moved['keyName'] == 'alpha' and moved['baseUrl'] == emulator.urls()['KR']
+
+
+def test_migration_rules(emulator):
+    create(emulator, 'alpha', boundary='KR')
+    tag = create(emulator, 'alpha')['keyTag']
+    conflict = post(emulator, tag, 'migrate', {'targetRegion': 'KR'})
+    assert conflict.status_code == 409 and conflict.json()['code'] == 'DUPLICATE'
+    assert post(emulator, tag, 'migrate', {'targetRegion': 'US'}).status_code == 400
+    assert post(emulator, tag, 'migrate', {}).status_code == 400
+    post(emulator, tag, 'request-deletion')
+    assert post(emulator, tag, 'migrate', {'targetRegion': 'JPN'}).status_code == 422
+    kr_tag = call(emulator, 'GET', '/kms/v1/keys', boundary='KR').json()['data']['keyList'][0]['keyTag']
+    answer = call(emulator, 'POST', '/kms/v1/keys/%s/migrate' % kr_tag, {'targetRegion': 'JPN'}, boundary='KR')
+    assert answer.status_code == 400
+
+
+# ---- request log, faults, persistence -----------------------------------------------------------------------
+
+def test_every_api_request_is_logged(emulator):
+    create(emulator)
+    call(emulator, 'GET', '/kms/v1/keys', boundary='KR')
+    call(emulator, 'GET', '/kms/v1/keys', headers={})
+    log = admin(emulator, 'GET', 'requests')
+    assert log['count'] == 3 and log['writes'] == 1
+    assert [(e['method'], e['path'], e['boundary'], e['status']) for e in log['requests']] == [
+        ('POST', '/kms/v1/keys', 'global', 200), ('GET', '/kms/v1/keys', 'KR', 200), ('GET', '/kms/v1/keys', 'global', 401)]
+    admin(emulator, 'DELETE', 'requests')
+    assert admin(emulator, 'GET', 'requests')['count'] == 0
+
+
+def test_scripted_faults(emulator):
+    admin(emulator, 'PUT', 'faults', {'script': [{'fault': '503'}, {'fault': '429-retry-after'}, {'fault': '429'},
+                                                 {'fault': 'drop'}], 'retry_after': 2})
+    first = call(emulator, 'GET', '/kms/v1/keys')
+    assert first.status_code == 503 and first.json()['error']['errorCode'] == '500'
+    second = call(emulator, 'GET', '/kms/v1/keys')
+    assert second.status_code == 429 and second.headers['Retry-After'] == '2'
+    third = call(emulator, 'GET', '/kms/v1/keys')
+    assert third.status_code == 429 and 'Retry-After' not in third.headers
+    with pytest.raises(requests.exceptions.ConnectionError):
+        call(emulator, 'GET', '/kms/v1/keys')
+    assert call(emulator, 'GET', '/kms/v1/keys').status_code == 200
+    assert admin(emulator, 'GET', 'faults')['counts'] == {'503': 1, '429-retry-after': 1, '429': 1, 'drop': 1}
+
+
+def test_a_lost_response_applies_the_write(emulator):
+    admin(emulator, 'PUT', 'faults', {'script': [{'fault': 'lost', 'method': 'POST', 'path': '/keys$'}]})
+    assert call(emulator, 'GET', '/kms/v1/keys').status_code == 200
+    with pytest.raises(requests.exceptions.ConnectionError):
+        create(emulator, 'alpha')
+    assert [key['keyName'] for key in admin(emulator, 'GET', 'keys')['global']] == ['alpha']
+
+
+def test_random_faults_follow_the_seed(emulator):
+    def run():
+        admin(emulator, 'PUT', 'faults', {'error_rate': 0.5, 'seed': 7})
+        return [call(emulator, 'GET', '/kms/v1/keys').status_code for unused in range(20)]
+    first = run()
+    assert first == run()
+    assert 503 in first and 200 in first
+
+
+def test_added_latency(emulator):
+    admin(emulator, 'PUT', 'faults', {'latency_ms': 200})
+    started = time.time()
+    call(emulator, 'GET', '/kms/v1/keys')
+    assert time.time() - started >= 0.2
+
+
+def test_unknown_fault_settings_are_refused(emulator):
+    assert 'unknown fault settings' in admin(emulator, 'PUT', 'faults', {'eror_rate': 1})['error']
+
+
+def test_keys_survive_a_restart_with_a_state_file(tmp_path):
+    state = str(tmp_path / 'keys.json')
+    first = Emulator(access_key=ACCESS, secret_key=SECRET, state_file=state)
+    first.start()
+    try:
+        tag = create(first, 'keeper')['keyTag']
+    finally:
+        first.stop()
+    second = Emulator(access_key=ACCESS, secret_key=SECRET, state_file=state)
+    second.start()
+    try:
+        assert status_of(second, tag) == 'ENABLE'
+        assert create(second, 'another')['keyId'] == 2
+    finally:
+        second.stop()
+
+
+def test_reset_clears_keys_log_and_faults(emulator):
+    create(emulator)
+    admin(emulator, 'PUT', 'faults', {'error_rate': 1.0})
+    admin(emulator, 'POST', 'reset')
+    assert admin(emulator, 'GET', 'keys')['global'] == []
+    assert call(emulator, 'GET', '/kms/v1/keys').status_code == 200
