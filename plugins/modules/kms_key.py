@@ -351,9 +351,11 @@ class KmsKey(KmsModule):
             changes.append(Change('disable', 'POST', 'disable', sets={'status': 'DISABLE'}))
         if p['memo'] is not None and (key.get('memo') or '') != p['memo']:
             changes.append(Change('set memo', 'PUT', 'memo', body={'memo': p['memo']}, sets={'memo': p['memo']}))
-        if p['auto_rotation'] is not None and bool(key.get('isAutoRotation')) != p['auto_rotation']:
-            action = 'enable-auto-rotation' if p['auto_rotation'] else 'disable-auto-rotation'
-            changes.append(Change(action.replace('-', ' '), 'POST', action, sets={'isAutoRotation': p['auto_rotation']}))
+        if p['auto_rotation'] is True and not key.get('isAutoRotation'):
+            changes.append(Change('enable auto rotation', 'POST', 'enable-auto-rotation', sets={'isAutoRotation': True}))
+        if p['auto_rotation'] is False and key.get('isAutoRotation'):
+            changes.append(Change('disable auto rotation', 'POST', 'disable-auto-rotation',
+                                  sets={'isAutoRotation': False, 'nextRotationDate': None}))
         if p['rotation_period'] is not None and key.get('rotationPeriod') != p['rotation_period']:
             changes.append(Change('set rotation period', 'PUT', 'rotation-period',
                                   body={'rotationPeriod': p['rotation_period']}, sets={'rotationPeriod': p['rotation_period']}))
