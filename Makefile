@@ -1,5 +1,8 @@
 # ncloud.kms: the commands a newcomer needs. Everything runs offline apart from the package registries.
-.PHONY: test sanity units integration venv
+.PHONY: demo test sanity units integration lint build-install venv
+
+demo:  ## build and install the collection, run the playbooks twice against the embedded emulator
+	tests/utils/demo.sh
 
 test:  ## every test: sanity, unit, emulator and integration tests
 	tests/run-tests.sh all
@@ -12,6 +15,12 @@ units:
 
 integration:
 	tests/run-tests.sh integration
+
+lint:
+	tests/run-tests.sh lint
+
+build-install:
+	tests/run-tests.sh build-install
 
 venv:
 	tests/venv.sh

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The project's test command (make test): every test, offline apart from the package registries.
 #
-#   tests/run-tests.sh [sanity|units|integration|all] [extra ansible-test arguments]
+#   tests/run-tests.sh [sanity|units|integration|lint|build-install|all] [extra ansible-test arguments]
 #
 # 1. a virtual environment with pinned ansible-core 2.19 and the test requirements (tests/venv.sh);
 # 2. the checkout copied to $TMPDIR/ncloud-kms-test-*/ansible_collections/ncloud/kms, where ansible-test needs it;
 # 3. ansible-test sanity (no ignore entries), units (client, module and emulator tests) and
-#    integration (targets that start their own emulator), all with --local (no containers).
+#    integration (targets that start their own emulator), all with --local (no containers);
+# 4. ansible-lint (production profile) on the collection and playbooks, antsibull-changelog lint;
+# 5. build-install-run: the collection tarball installed into an empty path runs every playbook
+#    twice against the emulator, changing something the first time and nothing the second.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 what="${1:-all}"
@@ -49,6 +52,12 @@ run_sanity() {
 run_units() {
     ansible-test units --local --python "$python_version" --requirements --color no "$@"
 }
+run_lint() {
+    (cd "$repo" && ansible-lint --profile production && antsibull-changelog lint)
+}
+run_build_install() {
+    DEMO_EXTRA_PLAYBOOKS=decommission.yml "$repo/tests/utils/demo.sh"
+}
 run_integration() {
     ansible-test integration --local --python "$python_version" --color no "$@"
 }
@@ -57,11 +66,15 @@ case "$what" in
     sanity) run_sanity "$@" ;;
     units) run_units "$@" ;;
     integration) run_integration "$@" ;;
+    lint) run_lint ;;
+    build-install) run_build_install ;;
     all)
         run_sanity
         run_units
         run_integration
-        echo "all test stages passed: sanity, units, integration"
+        run_lint
+        run_build_install
+        echo "all test stages passed: sanity, units, integration, lint, build-install-run"
         ;;
-    *) echo "usage: $0 [sanity|units|integration|all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [sanity|units|integration|lint|build-install|all]" >&2; exit 2 ;;
 esac
