@@ -9,6 +9,9 @@ check-mode guard on every write, the diff, and the one place that builds the res
 structured failure.
 """
 
+import os
+import traceback
+
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import (
@@ -72,7 +75,13 @@ class KmsModule(object):
         for option, (low, high) in (('timeout', TIMEOUT_RANGE), ('retries', RETRIES_RANGE)):
             if not low <= self.params[option] <= high:
                 self.fail('%s must be between %d and %d; got %d' % (option, low, high, self.params[option]))
-        for region, option in ENDPOINT_OPTIONS.items():
+        for region in self.regions():
+            if (self.params['site'], region) not in BASE_URLS:
+                self.fail('region %s is not offered on the %s site: only global keys exist there'
+                          % (region, self.params['site']))
+        if self.params['ca_path'] and not os.path.isfile(self.params['ca_path']):
+            self.fail('ca_path must name a CA bundle file (PEM); %s is not a file' % self.params['ca_path'])
+        for option in ENDPOINT_OPTIONS.values():
             if self.params[option]:
                 try:
                     check_endpoint(self.params[option], option)
@@ -81,14 +90,15 @@ class KmsModule(object):
 
     # ---- API access --------------------------------------------------------------------------
 
+    def regions(self):
+        """The boundaries this run talks to (global is None); checked before any request."""
+        return [self.params.get('region')]
+
     def base_url(self, region=GLOBAL):
         override = self.params[ENDPOINT_OPTIONS[region]]
         if override:
             return check_endpoint(override, ENDPOINT_OPTIONS[region])
-        site = self.params['site']
-        if (site, region) not in BASE_URLS:
-            self.fail('region %s is not offered on the %s site: only global keys exist there' % (region, site))
-        return BASE_URLS[(site, region)]
+        return BASE_URLS[(self.params['site'], region)]
 
     def client(self, region=GLOBAL):
         """The client of one boundary; all clients of a run share one HTTP session."""
@@ -134,6 +144,11 @@ class KmsModule(object):
             result, before, after = module.run()
         except KmsApiError as exc:
             module.fail(str(exc), error=exc.to_dict())
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            # A bug or an answer no rule foresaw: fail cleanly. Neither the message nor the
+            # traceback (shown with -vvv) holds a header or a secret: only code and the exception text.
+            module.fail('unexpected %s in %s: %s' % (type(exc).__name__, module.module._name, exc),
+                        exception=traceback.format_exc())
         finally:
             if module._session is not None:
                 module._session.close()

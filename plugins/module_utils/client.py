@@ -321,8 +321,12 @@ class KmsClient(object):
         """Yield key list records page by page (``pageSize=200``); stop when the caller stops."""
         page = 1
         while True:
-            data = self.request('GET', '/keys', query=(('pageNo', page), ('pageSize', PAGE_SIZE))) or {}
-            yield from data.get('keyList') or []
+            data = self.request('GET', '/keys', query=(('pageNo', page), ('pageSize', PAGE_SIZE)))
+            keys = (data.get('keyList') or []) if isinstance(data, dict) else None
+            if not isinstance(keys, list):
+                raise KmsApiError('the key list answer has no keyList', code='INVALID_RESPONSE', method='GET',
+                                  path=build_uri('/keys'))
+            yield from keys
             if page >= int(data.get('totalPageNo') or 0):
                 return
             page += 1

@@ -82,11 +82,15 @@ def key_path(key_tag, action=None):
 def get_key(client, key_tag):
     """The full record of one key by tag, or None when there is none (one GET)."""
     try:
-        return client.request('GET', key_path(key_tag))
+        key = client.request('GET', key_path(key_tag))
     except KmsApiError as exc:
         if exc.status == 404:
             return None
         raise
+    if not isinstance(key, dict) or 'keyTag' not in key:
+        raise KmsApiError('the answer for key %s is not a key record' % key_tag, code='INVALID_RESPONSE',
+                          method='GET', path=key_path(key_tag))
+    return key
 
 
 def find_key_by_name(client, name):

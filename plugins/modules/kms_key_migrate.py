@@ -104,6 +104,9 @@ class KmsKeyMigrate(KmsModule):
     )
     module_kwargs = dict(required_one_of=[('name', 'key_tag')])
 
+    def regions(self):
+        return [GLOBAL, self.params['target_region']]
+
     def validate(self):
         problem = self.params['name'] is not None and name_problem(self.params['name'])
         if problem:

@@ -44,7 +44,8 @@ FAULT_DEFAULTS = {
     'hang_seconds': 0,          # with the "hang" scripted fault
     'seed': None,
     'script': [],               # scripted faults: [{"fault": "503"|"429"|"429-retry-after"|"drop"|"lost"|"hang"|
-                                #   "malformed-json"|"html"|"empty"|"fail-code"|"no-data", "method": .., "path": regex}]
+                                #   "malformed-json"|"html"|"empty"|"fail-code"|"no-data"|"wrong-shape",
+                                #   "method": .., "path": regex}]; answers of the last six are applied first
 }
 
 ROUTES = (
@@ -306,7 +307,9 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
         emulator = self.emulator
         emulator.enter()
         entry = {'method': method, 'path': self.path, 'boundary': self.boundary, 'status': None,
-                 'write': method != 'GET', 'time': time.time()}
+                 'write': method != 'GET', 'time': time.time(),
+                 # kept so that tests can search their captured output for every signature sent
+                 'signature': self.headers.get('x-ncp-apigw-signature-v2')}
         try:
             entry['status'] = self.handle_api(method, parts, entry)
         finally:
@@ -348,7 +351,7 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
 
     def answer_early_fault(self, fault):
         """Faults answered before the request is applied; None when the request goes on."""
-        if fault is None or fault in ('lost', 'malformed-json', 'html', 'empty', 'fail-code', 'no-data'):
+        if fault is None or fault in ('lost', 'malformed-json', 'html', 'empty', 'fail-code', 'no-data', 'wrong-shape'):
             return None
         self.read_body_safely()
         if fault == 'drop':
@@ -380,6 +383,8 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
             self.send_json(200, {'code': 'FAIL', 'msg': 'operation failed', 'data': None})
         elif fault == 'no-data':
             self.send_json(200, {'code': 'SUCCESS'})
+        elif fault == 'wrong-shape':
+            self.send_json(200, {'code': 'SUCCESS', 'data': ['not', 'a', 'record']})
         else:
             self.send_json(200, {'code': 'SUCCESS', 'data': data})
         return 200

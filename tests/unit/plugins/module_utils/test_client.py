@@ -350,3 +350,11 @@ def test_paging_of_an_empty_boundary_is_one_call():
     client, unused = make_client(session)
     assert list(client.iter_keys()) == []
     assert len(session.sent) == 1
+
+
+@pytest.mark.parametrize('data', [None, [], 'text', {'keyList': 'x'}])
+def test_a_key_list_answer_of_the_wrong_shape_is_a_clear_error(data):
+    client, unused = make_client(FakeSession(ok(data)))
+    with pytest.raises(KmsApiError) as caught:
+        list(client.iter_keys())
+    assert caught.value.code == 'INVALID_RESPONSE' and 'keyList' in str(caught.value)
