@@ -99,8 +99,7 @@ class KmsApiError(Exception):
         where = '%s %s' % (self.method, self.path) if self.method else 'KMS request'
         status = 'HTTP %s' % self.status if self.status else 'no HTTP answer'
         code = ' %s' % self.code if self.code not in (None, '') else ''
-        tries = ' after %d attempts' % self.attempts if self.attempts > 1 else ''
-        return '%s failed%s: %s%s: %s' % (where, tries, status, code, self.message)
+        return '%s failed: %s%s: %s' % (where, status, code, self.message)
 
 
 class EndpointError(ValueError):
@@ -293,8 +292,9 @@ class KmsClient(object):
             if response.status_code >= 500:
                 last.maybe_applied = True
             raise last
-        last.message = 'gave up after %d attempts (retries=%d); last answer: %s' % (
-            attempts, self.retries, last.message)
+        if attempts > 1:
+            last.message = 'gave up after %d attempts (retries=%d); last answer: %s' % (
+                attempts, self.retries, last.message)
         last.attempts = attempts
         raise last
 

@@ -43,9 +43,10 @@ FAULT_DEFAULTS = {
     'latency_ms': 0,            # added to every API request
     'hang_seconds': 0,          # with the "hang" scripted fault
     'seed': None,
-    'script': [],               # scripted faults: [{"fault": "503"|"429"|"429-retry-after"|"drop"|"lost"|"hang"|
+    'script': [],               # scripted faults, each used once: [{"fault": "503"|"429"|"429-retry-after"|"drop"|"lost"|"hang"|
                                 #   "malformed-json"|"html"|"empty"|"fail-code"|"no-data"|"wrong-shape",
-                                #   "method": .., "path": regex}]; answers of the last six are applied first
+                                #   "method": .., "path": regex, "override": {body fields}}];
+                                #   requests meeting the last seven are applied first, then answered wrongly
 }
 
 ROUTES = (
@@ -137,7 +138,7 @@ class Emulator(object):
             for index, entry in enumerate(faults['script']):
                 if entry.get('method', method) == method and re.search(entry.get('path', ''), path):
                     del faults['script'][index]
-                    return self._count(entry['fault'])
+                    return self._count(entry['fault'], entry)
             draw = self.random.random
             if faults['drop_rate'] and draw() < faults['drop_rate']:
                 return self._count('drop')
@@ -148,11 +149,13 @@ class Emulator(object):
                 return self._count('429-retry-after' if with_header else '429')
             if method != 'GET' and faults['lost_response_rate'] and draw() < faults['lost_response_rate']:
                 return self._count('lost')
-            return None
+            return None, {}
 
-    def _count(self, fault):
+    def _count(self, fault, entry=None):
+        """The fault's name, and the scripted entry it came from (its ``override`` is merged into the
+        request body before the request is applied: another writer winning a race)."""
         self.fault_counts[fault] = self.fault_counts.get(fault, 0) + 1
-        return fault
+        return fault, entry or {}
 
     # ---- signature check -------------------------------------------------------------------------
 
@@ -326,13 +329,14 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
         emulator = self.emulator
         if emulator.faults['latency_ms']:
             time.sleep(emulator.faults['latency_ms'] / 1000.0)
-        fault = emulator.pick_fault(method, parts.path)
+        fault, scripted = emulator.pick_fault(method, parts.path)
         entry['fault'] = fault
         early = self.answer_early_fault(fault)
         if early is not None:
             return early
         try:
             body = self.read_body()
+            body.update(scripted.get('override') or {})
             emulator.authenticate(method, self.path, self.headers)
             if not parts.path.startswith(API_PREFIX + '/'):
                 raise GatewayError(404, '300', 'Not Found', 'unknown path')

@@ -345,3 +345,23 @@ def test_reset_clears_keys_log_and_faults(emulator):
     admin(emulator, 'POST', 'reset')
     assert admin(emulator, 'GET', 'keys')['global'] == []
     assert call(emulator, 'GET', '/kms/v1/keys').status_code == 200
+
+
+def test_a_scripted_override_changes_what_is_applied(emulator):
+    admin(emulator, 'PUT', 'faults', {'script': [{'fault': 'lost', 'method': 'POST', 'path': '/keys$',
+                                                  'override': {'keyType': 'ECDSA'}}]})
+    with pytest.raises(requests.exceptions.ConnectionError):
+        create(emulator, 'alpha')
+    assert [key['keyType'] for key in admin(emulator, 'GET', 'keys')['global']] == ['ECDSA']
+
+
+def test_the_log_keeps_the_signature_each_request_carried(emulator):
+    call(emulator, 'GET', '/kms/v1/keys')
+    entry = admin(emulator, 'GET', 'requests')['requests'][0]
+    assert len(entry['signature']) == 44 and entry['signature'].endswith('=')
+
+
+def test_wrong_shape_answers_a_list_for_a_record(emulator):
+    admin(emulator, 'PUT', 'faults', {'script': [{'fault': 'wrong-shape'}]})
+    answer = call(emulator, 'GET', '/kms/v1/keys')
+    assert answer.json() == {'code': 'SUCCESS', 'data': ['not', 'a', 'record']}
