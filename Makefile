@@ -1,11 +1,17 @@
 # ncloud.kms: the commands a newcomer needs. Everything runs offline apart from the package registries.
-.PHONY: demo test sanity units integration lint build-install venv
+.PHONY: demo test bench reliability sanity units integration lint build-install venv
 
 demo:  ## build and install the collection, run the playbooks twice against the embedded emulator
 	tests/utils/demo.sh
 
 test:  ## every test: sanity, unit, emulator and integration tests
 	tests/run-tests.sh all
+
+bench:  ## API calls, per-task overhead, scaling, parallelism and latency, as ratios to a ping baseline
+	"$$(tests/venv.sh)/python" tests/bench/bench.py
+
+reliability:  ## faults, bad input, secrets and TLS tests, with the figures they measured
+	tests/run-tests.sh reliability
 
 sanity:
 	tests/run-tests.sh sanity

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (make test): every test, offline apart from the package registries.
 #
-#   tests/run-tests.sh [sanity|units|integration|lint|build-install|all] [extra ansible-test arguments]
+#   tests/run-tests.sh [sanity|units|integration|lint|build-install|reliability|all] [extra ansible-test arguments]
 #
 # 1. a virtual environment with pinned ansible-core 2.19 and the test requirements (tests/venv.sh);
 # 2. the checkout copied to $TMPDIR/ncloud-kms-test-*/ansible_collections/ncloud/kms, where ansible-test needs it;
@@ -58,6 +58,14 @@ run_lint() {
 run_build_install() {
     DEMO_EXTRA_PLAYBOOKS=decommission.yml "$repo/tests/utils/demo.sh"
 }
+run_reliability() {
+    # The reliability and security figures: faults survived, bad inputs rejected, secrets found.
+    local log="$test_root/reliability.log"
+    run_integration faults bad_input secrets reliability "$@" | tee "$log"
+    echo
+    echo "=== reliability and security figures ==="
+    grep -o 'FIGURES [^"]*' "$log" | sed 's/^FIGURES //; s/\\"/"/g'
+}
 run_integration() {
     ansible-test integration --local --python "$python_version" --color no "$@"
 }
@@ -68,6 +76,7 @@ case "$what" in
     integration) run_integration "$@" ;;
     lint) run_lint ;;
     build-install) run_build_install ;;
+    reliability) run_reliability "$@" ;;
     all)
         run_sanity
         run_units
@@ -76,5 +85,5 @@ case "$what" in
         run_build_install
         echo "all test stages passed: sanity, units, integration, lint, build-install-run"
         ;;
-    *) echo "usage: $0 [sanity|units|integration|lint|build-install|all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [sanity|units|integration|lint|build-install|reliability|all]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,296 @@
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""make bench: API calls, per-task overhead, scaling, parallelism and latency, against the emulator.
+
+Timings are medians of repeated runs, reported as ratios to a baseline measured in the same run
+(a play of ``ansible.builtin.ping`` tasks), because absolute times on shared machines drift.
+Prints a table, writes the same figures as JSON under tests/bench/results/, and exits 0: the tests,
+not the benchmark, assert call counts.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, 'tests', 'emulator'))
+
+from kms_emulator.server import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator  # noqa: E402  pylint: disable=wrong-import-position
+
+# Minimum API calls from the kms_key and kms_key_migrate issues (one list page per boundary).
+SCENARIOS = (
+    # title, module, options, minimum calls, what the minimum is
+    ('create', 'kms_key', {'name': 'bench-key', 'memo': 'm1'}, 2, 'list + create'),
+    ('no change by name', 'kms_key', {'name': 'bench-key'}, 1, 'list'),
+    ('no change by tag', 'kms_key', {'key_tag': '{tag}'}, 1, 'get'),
+    ('memo change', 'kms_key', {'name': 'bench-key', 'memo': 'm2'}, 3, 'list + get + put'),
+    ('rotation change', 'kms_key', {'name': 'bench-key', 'auto_rotation': True, 'rotation_period': 30}, 4,
+     'list + get + enable rotation + period'),
+    ('disable', 'kms_key', {'name': 'bench-key', 'enabled': False}, 2, 'list + disable'),
+    ('pending deletion', 'kms_key', {'name': 'bench-key', 'state': 'absent'}, 2, 'list + request deletion'),
+    ('cancel deletion', 'kms_key', {'name': 'bench-key'}, 3, 'list + cancel + enable'),
+    ('force delete', 'kms_key', {'name': 'bench-key', 'state': 'absent', 'force_delete': True}, 3,
+     'list + request deletion + delete'),
+    ('create for migration', 'kms_key', {'name': 'bench-mig'}, 2, 'list + create'),
+    ('migrate', 'kms_key_migrate', {'name': 'bench-mig', 'target_region': 'KR'}, 4,
+     'global list + target list + migrate + read'),
+    ('migrate no-op', 'kms_key_migrate', {'name': 'bench-mig', 'target_region': 'KR'}, 2,
+     'global list + target list'),
+    ('info, all keys', 'kms_key_info', {}, 1, 'list'),
+)
+
+
+class Bench(object):
+    def __init__(self, repeats):
+        self.repeats = repeats
+        self.work = tempfile.mkdtemp(prefix='ncloud-kms-bench-')
+        collections = os.path.join(self.work, 'collections', 'ansible_collections', 'ncloud')
+        os.makedirs(collections)
+        os.symlink(REPO, os.path.join(collections, 'kms'))
+        self.emulator = Emulator()
+        urls = self.emulator.start()
+        self.env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(self.work, 'collections'),
+                        ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false', NCLOUD_KMS_ENDPOINT=urls['global'],
+                        NCLOUD_KMS_ENDPOINT_KR=urls['KR'], NCLOUD_KMS_ENDPOINT_JPN=urls['JPN'],
+                        NCLOUD_ACCESS_KEY=DEFAULT_ACCESS_KEY, NCLOUD_SECRET_KEY=DEFAULT_SECRET_KEY,
+                        ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_HOST_KEY_CHECKING='false')
+        self.inventory = self.write('inventory.ini', '[local]\nlocalhost ansible_connection=local '
+                                    'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
+        self.results = {}
+
+    def write(self, name, text):
+        path = os.path.join(self.work, name)
+        with open(path, 'w') as handle:
+            handle.write(text)
+        return path
+
+    # ---- running ansible -----------------------------------------------------------------------
+
+    def run(self, command, check=True):
+        started = time.perf_counter()
+        done = subprocess.run(command, env=self.env, cwd=self.work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True, check=False)
+        elapsed = time.perf_counter() - started
+        if check and done.returncode != 0:
+            raise SystemExit('benchmark command failed: %s\n%s' % (' '.join(command), done.stdout[-3000:]))
+        return elapsed, done.stdout
+
+    def module(self, module, options):
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible'), 'localhost', '-i', self.inventory,
+                   '-m', 'ncloud.kms.' + module] + (['-a', json.dumps(options)] if options else [])
+        return self.run(command)
+
+    def playbook(self, path, forks=1, inventory=None):
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i',
+                   inventory or self.inventory, '-f', str(forks), path]
+        return self.run(command)[0]
+
+    def median(self, action, prepare=None):
+        times = []
+        for unused in range(self.repeats):
+            if prepare:
+                prepare()
+            times.append(action())
+        return statistics.median(times)
+
+    def calls(self):
+        with self.emulator.log_lock:
+            entries = list(self.emulator.requests)
+            self.emulator.requests = []
+            self.emulator.peak_in_flight = 0
+        return entries
+
+    def reset(self):
+        self.emulator.store.reset()
+        self.emulator.set_faults({})
+        self.calls()
+
+    # ---- 1. API calls per scenario --------------------------------------------------------------
+
+    def api_calls(self):
+        self.reset()
+        rows = []
+        tag = None
+        for title, module, options, minimum, what in SCENARIOS:
+            options = dict((k, v.format(tag=tag) if isinstance(v, str) else v) for k, v in options.items())
+            self.calls()
+            unused, output = self.module(module, options)
+            count = len(self.calls())
+            if title == 'create':
+                tag = json.loads(output.split('=>', 1)[1])['key']['key_tag']
+            rows.append({'scenario': title, 'module': module, 'calls': count, 'minimum': minimum, 'minimum_is': what})
+        self.results['api_calls'] = rows
+
+    # ---- 2. per-task overhead ----------------------------------------------------------------------
+
+    def loop_playbook(self, name, task, count=50, gather=False):
+        text = ('- hosts: localhost\n  gather_facts: %s\n  tasks:\n    - name: %s\n%s\n'
+                '      loop: "{{ range(%d) | list }}"\n') % (gather, name, task, count)
+        return self.write(name + '.yml', text)
+
+    def overhead(self):
+        self.reset()
+        self.module('kms_key', {'name': 'bench-same'})
+        ping = self.loop_playbook('ping50', '      ansible.builtin.ping:')
+        no_change = self.loop_playbook('nochange50', '      ncloud.kms.kms_key:\n        name: bench-same')
+        creates = self.loop_playbook('create50', '      ncloud.kms.kms_key:\n        name: "bench-{{ item }}"')
+        ping_time = self.median(lambda: self.playbook(ping))
+        no_change_time = self.median(lambda: self.playbook(no_change))
+
+        def fresh():
+            self.reset()
+        create_time = self.median(lambda: self.playbook(creates), prepare=fresh)
+        self.results['overhead'] = {
+            'ping_50_tasks_s': ping_time, 'kms_key_no_change_50_tasks_s': no_change_time,
+            'kms_key_create_50_tasks_s': create_time,
+            'no_change_vs_ping': no_change_time / ping_time, 'create_vs_ping': create_time / ping_time,
+            'target_no_change_vs_ping': 1.25,
+            'import_requests_ms': import_time_ms('requests'),
+            'import_module_ms': import_time_ms('ansible_collections.ncloud.kms.plugins.modules.kms_key',
+                                               os.path.join(self.work, 'collections')),
+        }
+        self.ping_task_s = ping_time / 50
+
+    # ---- 3. scaling with account size ---------------------------------------------------------------
+
+    def scaling(self):
+        rows = []
+        for size in (10, 1000, 10000):
+            self.reset()
+            self.emulator.store.seed('global', size - 1)
+            unused, output = self.module('kms_key', {'name': 'bench-last'})
+            tag = json.loads(output.split('=>', 1)[1])['key']['key_tag']
+            row = {'keys': size}
+            for label, module, options in (('by_name', 'kms_key', {'name': 'bench-last'}),
+                                           ('by_tag', 'kms_key', {'key_tag': tag}),
+                                           ('info_all', 'kms_key_info', {})):
+                self.calls()
+                seconds = self.median(lambda: self.module(module, options)[0])
+                row[label + '_calls'] = len(self.calls()) // self.repeats
+                row[label + '_vs_ping_task'] = seconds / self.ping_task_s
+            row['expected_by_name_calls'] = -(-size // 200)
+            rows.append(row)
+        self.results['scaling'] = rows
+
+    # ---- 4. throughput under parallelism --------------------------------------------------------------
+
+    def parallel(self):
+        hosts = ''.join('b%03d\n' % number for number in range(200))
+        inventory = self.write('hosts200.ini', '[keys]\n%s\n[keys:vars]\nansible_connection=local\n'
+                               'ansible_python_interpreter="{{ ansible_playbook_python }}"\n' % hosts)
+        play = self.write('per_host.yml', '- hosts: keys\n  gather_facts: false\n  tasks:\n'
+                          '    - name: One key per host\n      ncloud.kms.kms_key:\n'
+                          '        name: "{{ inventory_hostname }}"\n')
+        row = {}
+        for forks in (1, 20):
+            self.reset()
+            seconds = self.playbook(play, forks=forks, inventory=inventory)
+            row['forks_%d_tasks_per_s' % forks] = 200 / seconds
+            row['forks_%d_peak_concurrent_requests' % forks] = self.emulator.peak_in_flight
+            row['forks_%d_keys' % forks] = len(self.emulator.store.keys['global'])
+        row['speedup_20_vs_1'] = row['forks_20_tasks_per_s'] / row['forks_1_tasks_per_s']
+        self.results['parallel'] = row
+
+    # ---- 5. latency ---------------------------------------------------------------------------------------
+
+    def latency(self):
+        self.reset()
+        self.module('kms_key', {'name': 'bench-same', 'memo': 'same'})
+        play = self.loop_playbook('latency20', '      ncloud.kms.kms_key:\n        name: bench-same\n'
+                                  '        memo: same', count=20)
+        row = {}
+        for latency in (0, 50):
+            self.emulator.set_faults({'latency_ms': latency})
+            self.calls()
+            row['latency_%dms_s' % latency] = self.median(lambda: self.playbook(play))
+            row['calls_per_task'] = len(self.calls()) / (20.0 * self.repeats)
+        self.emulator.set_faults({})
+        row['slowdown'] = row['latency_50ms_s'] / row['latency_0ms_s']
+        row['added_ms_per_task'] = (row['latency_50ms_s'] - row['latency_0ms_s']) * 1000 / 20
+        self.results['latency'] = row
+
+    def close(self):
+        self.emulator.stop()
+
+
+def import_time_ms(module, path=None):
+    """Median wall time of importing one module in a fresh interpreter, in milliseconds."""
+    code = ('import sys, time\n%s\nstart = time.perf_counter()\nimport %s\nprint((time.perf_counter() - start) * 1000)'
+            % ('sys.path.insert(0, %r)' % path if path else '', module))
+    runs = [float(subprocess.check_output([sys.executable, '-c', code], universal_newlines=True)) for unused in range(5)]
+    return statistics.median(runs)
+
+
+def report(results):
+    lines = ['## ncloud.kms benchmark, %s, %s' % (results['date'], results['machine']), '']
+    lines += ['### 1. API calls per scenario', '', '| scenario | module | calls | minimum |', '|---|---|---|---|']
+    lines += ['| %(scenario)s | %(module)s | %(calls)d | %(minimum)d (%(minimum_is)s) |' % row for row in results['api_calls']]
+    o = results['overhead']
+    lines += ['', '### 2. Per-task overhead (50-task plays, median of %d; baseline: 50 ping tasks = 1.00)' % results['repeats'],
+              '', '| play | ratio to ping |', '|---|---|', '| 50 x ansible.builtin.ping | 1.00 |',
+              '| 50 x kms_key, no change | %.2f (target <= %.2f) |' % (o['no_change_vs_ping'], o['target_no_change_vs_ping']),
+              '| 50 x kms_key, create | %.2f |' % o['create_vs_ping'], '',
+              'Import in a fresh interpreter: requests %.0f ms, the kms_key module with its module_utils %.0f ms.'
+              % (o['import_requests_ms'], o['import_module_ms'])]
+    lines += ['', '### 3. Scaling with account size (one task, ratio to one ping task)', '',
+              '| keys | by name: calls (ceil(N/200)) | by name | by tag: calls | by tag | info, all: calls | info, all |',
+              '|---|---|---|---|---|---|---|']
+    lines += ['| %d | %d (%d) | %.2f | %d | %.2f | %d | %.2f |' % (
+        r['keys'], r['by_name_calls'], r['expected_by_name_calls'], r['by_name_vs_ping_task'], r['by_tag_calls'],
+        r['by_tag_vs_ping_task'], r['info_all_calls'], r['info_all_vs_ping_task']) for r in results['scaling']]
+    p = results['parallel']
+    lines += ['', '### 4. Throughput: 200 hosts, one key each', '', '| forks | tasks/s | peak concurrent requests |',
+              '|---|---|---|',
+              '| 1 | %.1f | %d |' % (p['forks_1_tasks_per_s'], p['forks_1_peak_concurrent_requests']),
+              '| 20 | %.1f | %d |' % (p['forks_20_tasks_per_s'], p['forks_20_peak_concurrent_requests']),
+              '', 'forks 20 vs 1: %.2fx' % p['speedup_20_vs_1']]
+    lat = results['latency']
+    lines += ['', '### 5. Latency: 20 no-change tasks (%.0f calls each), emulator adding 50 ms per request' % lat['calls_per_task'],
+              '', 'slowdown %.2fx; %.0f ms added per task (%.0f ms per call)' % (
+                  lat['slowdown'], lat['added_ms_per_task'], lat['added_ms_per_task'] / lat['calls_per_task'])]
+    return '\n'.join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--repeats', type=int, default=3, help='runs per timing; the median is reported')
+    parser.add_argument('--only', help='comma-separated sections: api_calls,overhead,scaling,parallel,latency')
+    args = parser.parse_args()
+    bench = Bench(args.repeats)
+    sections = args.only.split(',') if args.only else ['api_calls', 'overhead', 'scaling', 'parallel', 'latency']
+    try:
+        if 'overhead' not in sections and ('scaling' in sections):
+            sections.insert(0, 'overhead')
+        for section in sections:
+            getattr(bench, section)()
+    finally:
+        bench.close()
+    results = dict(bench.results, date=datetime.datetime.utcnow().strftime('%Y-%m-%d'), repeats=args.repeats,
+                   machine='%s, %d cores, Python %s' % (platform.machine(), os.cpu_count(), platform.python_version()))
+    folder = os.path.join(HERE, 'results')
+    os.makedirs(folder, exist_ok=True)
+    stamp = datetime.datetime.utcnow().strftime('%Y%m%dT%H%M%SZ')
+    for name in ('bench-%s.json' % stamp, 'latest.json'):
+        with open(os.path.join(folder, name), 'w') as handle:
+            json.dump(results, handle, indent=2)
+    if set(sections) >= {'api_calls', 'overhead', 'scaling', 'parallel', 'latency'}:
+        text = report(results)
+        with open(os.path.join(folder, 'latest.md'), 'w') as handle:
+            handle.write(text + '\n')
+        print(text)
+    else:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

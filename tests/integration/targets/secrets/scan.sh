@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the playbooks that could print a secret and searches everything they printed for the secret
+# key, a wrong secret key and every signature the emulator received:
+#   A. -vvvv, tracebacks kept (ANSIBLE_DISPLAY_TRACEBACK=always), the secret key given as task options;
+#   B. the same plus ANSIBLE_DEBUG=1, the secret key taken from NCLOUD_SECRET_KEY. ansible-core's debug
+#      output prints task options as given, ignoring no_log (its DEFAULT_DEBUG documentation says so),
+#      so B keeps the secret out of the options, as the README advises for debug runs.
+set -eu
+captured="$(mktemp)"
+signatures="$(mktemp)"
+trap '[ -n "${KEEP_CAPTURE:-}" ] && cp "$captured" "$KEEP_CAPTURE"; rm -f "$captured" "$signatures"' EXIT
+WRONG_SECRET_KEY="wrong-secret-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+export WRONG_SECRET_KEY ANSIBLE_DISPLAY_TRACEBACK=always
+
+run() {
+    if ! "$@" >>"$captured" 2>&1; then
+        grep -E '^(fatal|TASK)|assertion' "$captured" | tail -40
+        echo "failed: $*" >&2
+        exit 1
+    fi
+    # Each playbook resets the emulator: keep the signatures of this run before the next one.
+    python3 -c 'import json, os, urllib.request
+log = json.load(urllib.request.urlopen(os.environ["KMS_EMULATOR_ADMIN"] + "/requests"))
+print("\n".join(entry["signature"] for entry in log["requests"] if entry.get("signature")))' >>"$signatures"
+}
+run ansible-playbook -vvvv -i ../setup_emulator/inventory secrets.yml -e secret_as_option=true
+run env ANSIBLE_DEBUG=1 ansible-playbook -vvvv -i ../setup_emulator/inventory secrets.yml -e secret_as_option=false
+run env ANSIBLE_DEBUG=1 NCLOUD_SECRET_KEY="$WRONG_SECRET_KEY" ansible-playbook -vvvv -i ../setup_emulator/inventory wrong_auth.yml
+
+python3 - "$captured" "$signatures" <<'PY'
+import os, sys
+text = open(sys.argv[1], encoding='utf-8', errors='replace').read()
+signatures = sorted(set(open(sys.argv[2]).read().split()))
+needles = {'secret key': [os.environ['NCLOUD_SECRET_KEY']], 'wrong secret key': [os.environ['WRONG_SECRET_KEY']],
+           'signatures': signatures}
+found = dict((what, sum(text.count(value) for value in values)) for what, values in needles.items())
+assert len(signatures) >= 40, 'too few signed requests to make the search meaningful: %d' % len(signatures)
+assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in text, 'the -vvvv invocation output was not captured'
+assert 'done with _execute_module' in text, 'the ANSIBLE_DEBUG output was not captured'
+assert 'Traceback (most recent call last)' in text, 'the forced exception traceback was not captured'
+print('FIGURES secrets: searched %d lines (-vvvv, ANSIBLE_DEBUG, failing auth, forced exception) for the secret key, '
+      'a wrong secret key and %d signatures: %d occurrences %s'
+      % (text.count('\n'), len(signatures), sum(found.values()), found))
+sys.exit(1 if sum(found.values()) else 0)
+PY
