@@ -68,6 +68,19 @@ EXAMPLES = r'''
   ncloud.kms.kms_key_info:
     region: KR
     status: REVOKE
+
+- name: Read through a private gateway, giving every common option
+  ncloud.kms.kms_key_info:
+    access_key: "{{ ncp_access_key }}"
+    secret_key: "{{ ncp_secret_key }}"
+    site: public
+    endpoint: https://kms-gateway.example.internal
+    endpoint_kr: https://kms-gateway-kr.example.internal
+    endpoint_jpn: https://kms-gateway-jp.example.internal
+    ca_path: /etc/pki/internal-ca.pem
+    validate_certs: true
+    timeout: 10
+    retries: 2
 '''
 
 RETURN = r'''

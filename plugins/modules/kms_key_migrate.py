@@ -56,6 +56,21 @@ EXAMPLES = r'''
   ncloud.kms.kms_key_migrate:
     key_tag: "{{ created.key.key_tag }}"
     target_region: JPN
+
+- name: Migrate through a private gateway, giving every common option
+  ncloud.kms.kms_key_migrate:
+    name: app-data
+    target_region: KR
+    access_key: "{{ ncp_access_key }}"
+    secret_key: "{{ ncp_secret_key }}"
+    site: public
+    endpoint: https://kms-gateway.example.internal
+    endpoint_kr: https://kms-gateway-kr.example.internal
+    endpoint_jpn: https://kms-gateway-jp.example.internal
+    ca_path: /etc/pki/internal-ca.pem
+    validate_certs: true
+    timeout: 60
+    retries: 5
 '''
 
 RETURN = r'''
