@@ -58,7 +58,7 @@ mkdir -p "$DEMO_WORK/collections"
 echo "=== build and install the collection ==="
 ansible-galaxy collection build "$repo" --output-path "$DEMO_WORK" --force
 tarball="$(ls "$DEMO_WORK"/ncloud-kms-*.tar.gz)"
-if tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.tmp|tests/output|__pycache__|\.pytest_cache|\.git)(/|$)'; then
+if tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.tmp|tests/output|tests/bench/results|__pycache__|\.pytest_cache|\.git)(/|$)'; then
     echo "FAIL: the tarball holds test output, virtual environments or caches (above)" >&2
     exit 1
 fi
