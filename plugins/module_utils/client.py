@@ -324,8 +324,8 @@ class KmsClient(object):
             data = self.request('GET', '/keys', query=(('pageNo', page), ('pageSize', PAGE_SIZE)))
             keys = (data.get('keyList') or []) if isinstance(data, dict) else None
             if not isinstance(keys, list):
-                raise KmsApiError('the key list answer has no keyList', code='INVALID_RESPONSE', method='GET',
-                                  path=build_uri('/keys'))
+                raise KmsApiError('the key list answer has no keyList', status=200, code='INVALID_RESPONSE',
+                                  method='GET', path=build_uri('/keys'))
             yield from keys
             if page >= int(data.get('totalPageNo') or 0):
                 return

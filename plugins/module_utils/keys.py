@@ -88,8 +88,8 @@ def get_key(client, key_tag):
             return None
         raise
     if not isinstance(key, dict) or 'keyTag' not in key:
-        raise KmsApiError('the answer for key %s is not a key record' % key_tag, code='INVALID_RESPONSE',
-                          method='GET', path=key_path(key_tag))
+        raise KmsApiError('the answer for key %s is not a key record' % key_tag, status=200,
+                          code='INVALID_RESPONSE', method='GET', path=key_path(key_tag))
     return key
 
 

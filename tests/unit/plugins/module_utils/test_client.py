@@ -358,3 +358,4 @@ def test_a_key_list_answer_of_the_wrong_shape_is_a_clear_error(data):
     with pytest.raises(KmsApiError) as caught:
         list(client.iter_keys())
     assert caught.value.code == 'INVALID_RESPONSE' and 'keyList' in str(caught.value)
+    assert caught.value.status == 200 and 'HTTP 200 INVALID_RESPONSE' in str(caught.value)
