@@ -43,6 +43,16 @@ AUTH_ARGUMENT_SPEC = dict(
 )
 
 
+def like_for_like(before, after):
+    """The diff of two records: when both exist, only the fields both carry (a list record
+    beside a full read would otherwise show memo and rotation as added)."""
+    if before and after:
+        shared = set(before) & set(after)
+        before = dict((field, value) for field, value in before.items() if field in shared)
+        after = dict((field, value) for field, value in after.items() if field in shared)
+    return {'before': before, 'after': after}
+
+
 class KmsModule(object):
     """Common options, clients, guarded writes, diff and result for one module run."""
 
@@ -111,13 +121,25 @@ class KmsModule(object):
                 timeout=self.params['timeout'], retries=self.params['retries'], verify=verify)
         return self._clients[region]
 
-    def write(self, client, description, method, path, body=None, idempotent=True):
-        """One write: recorded always, sent only outside check mode. Returns the answer's data or None."""
+    def write(self, client, description, method, path, body=None, idempotent=True, recover=None):
+        """One write, sent only outside check mode; returns the answer's data or None.
+
+        It counts as a change (``changed``, ``actions``) only once it took effect: in check mode
+        at once, else when the answer arrives, or when ``recover(exc)`` shows that a write whose
+        answer was lost (``maybe_applied``) holds, returning the data to go on with. A write
+        that failed leaves ``changed`` and ``actions`` as they were.
+        """
+        data = None
+        if not self.check_mode:
+            try:
+                data = client.request(method, path, body=body, idempotent=idempotent)
+            except KmsApiError as exc:
+                if recover is None or not exc.maybe_applied:
+                    raise
+                data = recover(exc)
         self.changed = True
         self.actions.append(description)
-        if self.check_mode:
-            return None
-        return client.request(method, path, body=body, idempotent=idempotent)
+        return data
 
     # ---- result ------------------------------------------------------------------------------
 
@@ -128,7 +150,7 @@ class KmsModule(object):
 
     def exit(self, before=None, after=None, **result):
         if self.module._diff and (before is not None or after is not None):
-            result['diff'] = {'before': before or {}, 'after': after or {}}
+            result['diff'] = like_for_like(before or {}, after or {})
         self.module.exit_json(changed=self.changed, actions=self.actions, **result)
 
     def run(self):

@@ -72,6 +72,7 @@ ENDPOINT_ENV = {
 }
 
 PAGE_SIZE = 200
+INVALID_RESPONSE = 'INVALID_RESPONSE'  # our code for a success answer we cannot read, not NCP's
 RETRY_AFTER_CAP = 60.0
 CLOCK_HINT = ("check access_key and secret_key, and that this controller's clock is within "
               "5 minutes of the real time (NCP rejects signatures with an older or newer timestamp)")
@@ -98,7 +99,10 @@ class KmsApiError(Exception):
     def __str__(self):
         where = '%s %s' % (self.method, self.path) if self.method else 'KMS request'
         status = 'HTTP %s' % self.status if self.status else 'no HTTP answer'
-        code = ' %s' % self.code if self.code not in (None, '') else ''
+        if self.code == INVALID_RESPONSE:
+            code = ' (an answer of the wrong shape)'
+        else:
+            code = ' (NCP error %s)' % self.code if self.code not in (None, '') else ''
         return '%s failed: %s%s: %s' % (where, status, code, self.message)
 
 
@@ -227,8 +231,6 @@ class KmsClient(object):
         self.backoff_cap = backoff_cap
         self.sleep = sleep
         self.clock = clock
-        self.request_count = 0
-        self.retry_count = 0
 
     def __repr__(self):
         return 'KmsClient(%r)' % self.base_url
@@ -250,18 +252,29 @@ class KmsClient(object):
             delay = min(retry_after, RETRY_AFTER_CAP)
         else:
             delay = random.uniform(0, min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1))))
-        self.retry_count += 1
         self.sleep(delay)
 
     def request(self, method, path, query=None, body=None, idempotent=True):
-        """Send one API call with retries; return the ``data`` of a successful answer."""
+        """Send one API call with retries; return the ``data`` of a successful answer.
+
+        A DELETE answer without ``data`` is a success too (an older reference page shows one).
+        """
+        answer = self.request_answer(method, path, query, body, idempotent)
+        if 'data' not in answer:
+            if method == 'DELETE':
+                return None
+            raise KmsApiError('the answer has no "data" field', status=200, code=INVALID_RESPONSE, method=method,
+                              path=build_uri(path, query))
+        return answer['data']
+
+    def request_answer(self, method, path, query=None, body=None, idempotent=True):
+        """Send one API call with retries; return the whole successful answer (a JSON object)."""
         uri = build_uri(path, query)
         payload = json.dumps(body, separators=(',', ':')) if body is not None else None
         maybe_applied = False
         attempts = self.retries + 1
         last = None
         for attempt in range(1, attempts + 1):
-            self.request_count += 1
             try:
                 response = self.session.request(
                     method, self.base_url + uri, data=payload, headers=self._headers(method, uri, payload is not None),
@@ -280,7 +293,7 @@ class KmsClient(object):
                     self._backoff(attempt)
                 continue
             if response.status_code < 400:
-                return self._success_data(response, method, uri, attempt, maybe_applied)
+                return self._success_answer(response, method, uri, attempt, maybe_applied)
             code, message = error_from_response(response.status_code, response.text, response.reason)
             last = KmsApiError(message, status=response.status_code, code=code, method=method, path=uri,
                                attempts=attempt, maybe_applied=maybe_applied)
@@ -299,9 +312,9 @@ class KmsClient(object):
         raise last
 
     @staticmethod
-    def _success_data(response, method, uri, attempt, maybe_applied):
+    def _success_answer(response, method, uri, attempt, maybe_applied):
         def fail(message):
-            return KmsApiError(message, status=response.status_code, code='INVALID_RESPONSE', method=method,
+            return KmsApiError(message, status=response.status_code, code=INVALID_RESPONSE, method=method,
                                path=uri, attempts=attempt, maybe_applied=maybe_applied)
         try:
             body = response.json()
@@ -313,23 +326,47 @@ class KmsClient(object):
             code, message = error_from_response(response.status_code, response.text)
             raise KmsApiError(message, status=response.status_code, code=code, method=method, path=uri,
                               attempts=attempt, maybe_applied=maybe_applied)
-        if 'data' not in body:
-            raise fail('the answer has no "data" field')
-        return body['data']
+        return body
 
     def iter_keys(self):
         """Yield key list records page by page (``pageSize=200``); stop when the caller stops."""
         page = 1
         while True:
-            data = self.request('GET', '/keys', query=(('pageNo', page), ('pageSize', PAGE_SIZE)))
-            keys = (data.get('keyList') or []) if isinstance(data, dict) else None
-            if not isinstance(keys, list):
-                raise KmsApiError('the key list answer has no keyList', status=200, code='INVALID_RESPONSE',
-                                  method='GET', path=build_uri('/keys'))
+            query = (('pageNo', page), ('pageSize', PAGE_SIZE))
+            keys, total_pages = list_page(self.request_answer('GET', '/keys', query=query), build_uri('/keys', query))
             yield from keys
-            if page >= int(data.get('totalPageNo') or 0):
+            last = page >= total_pages if total_pages is not None else len(keys) < PAGE_SIZE
+            if last:
                 return
             page += 1
+
+
+def list_page(answer, uri):
+    """``(keys, total pages or None)`` of one list answer, in either shape the reference shows.
+
+    The example nests ``keyList`` and the paging fields in ``data``; the field table writes
+    ``data.KeyList`` and puts the paging fields beside ``data``.
+    """
+    data = answer.get('data')
+    places = [data, answer] if isinstance(data, dict) else [answer]
+    keys = first_field(places, ('keyList', 'KeyList'))
+    if not isinstance(keys, list):
+        raise KmsApiError('the key list answer has no keyList', status=200, code=INVALID_RESPONSE,
+                          method='GET', path=uri)
+    total = first_field(places, ('totalPageNo',))
+    try:
+        total = int(total) if total is not None else None
+    except (TypeError, ValueError):
+        total = None
+    return keys, total
+
+
+def first_field(places, names):
+    for place in places:
+        for name in names:
+            if place.get(name) is not None:
+                return place[name]
+    return None
 
 
 def describe_transport_error(exc):

@@ -12,7 +12,7 @@ try:
 except ImportError:  # pragma: no cover
     from urllib import quote  # type: ignore
 
-from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
+from ansible_collections.ncloud.kms.plugins.module_utils.client import INVALID_RESPONSE, KmsApiError
 
 NAME_MIN, NAME_MAX = 3, 15
 NAME_CHARS = re.compile(r'^[A-Za-z0-9_-]+$')
@@ -53,6 +53,14 @@ def name_problem(name, option='name'):
     return None
 
 
+def check_name_option(kms_module):
+    """Fail the module before any request when its ``name`` option breaks a name rule."""
+    name = kms_module.params['name']
+    problem = name is not None and name_problem(name)
+    if problem:
+        kms_module.fail(problem)
+
+
 def iso_utc(milliseconds):
     """ISO 8601 UTC text for an API timestamp in milliseconds (None stays None)."""
     if milliseconds in (None, ''):
@@ -79,18 +87,41 @@ def key_path(key_tag, action=None):
     return path + '/' + action if action else path
 
 
+# Statuses a by-tag read may answer for "no such key": 404 as assumed, or 400 as NCP's
+# standardized APIs do. Neither alone proves absence: a listing confirms it.
+NOT_FOUND_STATUSES = (404, 400)
+
+
 def get_key(client, key_tag):
-    """The full record of one key by tag, or None when there is none (one GET)."""
+    """The full record of one key by tag, or None when there is none.
+
+    One GET; a 404 or 400 answer costs a listing (until the tag is met) to confirm the absence.
+    A 400 for a key that the listing shows is raised as the error it is.
+    """
     try:
         key = client.request('GET', key_path(key_tag))
     except KmsApiError as exc:
-        if exc.status == 404:
+        if exc.status in NOT_FOUND_STATUSES and not tag_listed(client, key_tag):
             return None
         raise
     if not isinstance(key, dict) or 'keyTag' not in key:
         raise KmsApiError('the answer for key %s is not a key record' % key_tag, status=200,
-                          code='INVALID_RESPONSE', method='GET', path=key_path(key_tag))
+                          code=INVALID_RESPONSE, method='GET', path=key_path(key_tag))
     return key
+
+
+def tag_listed(client, key_tag):
+    """Whether the boundary's listing holds a key with this tag (reads pages until it is met)."""
+    return any(key.get('keyTag') == key_tag for key in client.iter_keys())
+
+
+def read_back(client, key):
+    """The key as the service holds it now: by tag, else by name (a rename may have changed the tag)."""
+    current = get_key(client, key['keyTag'])
+    if current is None and key.get('keyName'):
+        found = find_key_by_name(client, key['keyName'])
+        current = found and get_key(client, found['keyTag'])
+    return current
 
 
 def find_key_by_name(client, name):
@@ -132,21 +163,25 @@ def apply_changes(kms_module, client, api_key, changes):
     """Apply ``changes`` in order to the key; return the key record as it is (or would be) after.
 
     In check mode nothing is sent and the record is predicted from what each change sets.
+    Each write goes to the tag the key has at that moment (a rename may answer a new one).
     A write whose earlier attempt may have been applied (lost response) and then failed is
     accepted when a fresh read shows that its effect holds.
     """
     key = dict(api_key)
     for change in changes:
         key.update(change.sets)
-        try:
-            data = kms_module.write(client, change.description, change.method,
-                                    key_path(key['keyTag'], change.action), body=change.body)
-        except KmsApiError as exc:
-            if not (exc.maybe_applied and change.holds_on(get_key(client, key['keyTag']))):
-                raise
-            data = None
+        data = kms_module.write(client, change.description, change.method, key_path(key['keyTag'], change.action),
+                                body=change.body, recover=lambda exc, change=change: recover_change(client, key, change, exc))
         if change.gone:
             return None
         if isinstance(data, dict):
             key.update(data)
     return key
+
+
+def recover_change(client, key, change, exc):
+    """After a lost answer: the data to go on with when the change holds on the key, else raise ``exc``."""
+    current = read_back(client, key)
+    if not change.holds_on(current):
+        raise exc
+    return {'keyTag': current['keyTag']} if current else None

@@ -271,10 +271,10 @@ error:
 '''
 
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
-from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
+from ansible_collections.ncloud.kms.plugins.module_utils.client import REGIONS
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, Change, apply_changes, find_key, find_key_by_name,
-    get_key, key_record, name_problem,
+    KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, Change, apply_changes, check_name_option, find_key,
+    find_key_by_name, get_key, key_record,
 )
 
 # option -> (API field, value for a new key): the options that cannot change after creation.
@@ -297,7 +297,7 @@ class KmsKey(KmsModule):
         auto_rotation=dict(type='bool'),
         rotation_period=dict(type='int'),
         memo=dict(type='str'),
-        region=dict(type='str', choices=['KR', 'JPN']),
+        region=dict(type='str', choices=list(REGIONS)),
         force_delete=dict(type='bool', default=False),
     )
     module_kwargs = dict(required_one_of=[('name', 'key_tag')])
@@ -306,9 +306,7 @@ class KmsKey(KmsModule):
 
     def validate(self):
         p = self.params
-        problem = p['name'] is not None and name_problem(p['name'])
-        if problem:
-            self.fail(problem)
+        check_name_option(self)
         if p['convergent'] and p['key_type'] not in (None, 'AES256'):
             self.fail('convergent=true is only allowed with key_type=AES256; got key_type=%s' % p['key_type'])
         period = p['rotation_period']
@@ -383,9 +381,8 @@ class KmsKey(KmsModule):
         return body
 
     def predicted_new_key(self, body):
-        """A new key as check mode reports it: what the task asks for, unknowable fields null."""
-        key = dict.fromkeys(('keyTag', 'keyId', 'nextRotationDate', 'currentVersion', 'keystoreId',
-                             'registerDate', 'destroyDate'))
+        """A new key as check mode reports it: the fields a create answer carries, unknowable ones null."""
+        key = dict.fromkeys(('keyTag', 'keyId', 'nextRotationDate', 'keystoreId', 'registerDate'))
         key.update(body)
         key.setdefault('memo', '')
         key.setdefault('rotationPeriod', 90)
@@ -399,20 +396,23 @@ class KmsKey(KmsModule):
             self.fail('no key has key_tag %s; to create a key named %s, leave out key_tag'
                       % (self.params['key_tag'], self.params['name']))
         body = self.create_body()
-        try:
-            key = self.write(client, 'create key', 'POST', '/keys', body=body) or self.predicted_new_key(body)
-        except KmsApiError as exc:
-            if not (exc.maybe_applied and exc.status == 409):
-                raise
-            key = self.recover_lost_create(client, body)
+        key = self.write(client, 'create key', 'POST', '/keys', body=body,
+                         recover=lambda exc: self.recover_lost_create(client, body, exc))
+        key = key or self.predicted_new_key(body)
         if self.params['enabled'] is False:
             key = apply_changes(self, client, key, [Change('disable', 'POST', 'disable', sets={'status': 'DISABLE'})])
         return key
 
-    def recover_lost_create(self, client, body):
-        """Our create was applied but its answer lost; the retry met "name in use". Read the key back."""
+    def recover_lost_create(self, client, body, exc):
+        """A create whose answer was lost, and whose retry met any error: read the key back by name.
+
+        None there: the create did not happen, so ``exc`` is the answer. A key that does not match
+        the task was made by another writer, and the task fails saying so.
+        """
         found = find_key_by_name(client, body['keyName'])
-        key = found and get_key(client, found['keyTag'])
+        if found is None:
+            raise exc
+        key = get_key(client, found['keyTag'])
         differs = [field for field, value in body.items() if key and key.get(field) != value]
         if not key or differs:
             self.fail('a key named %s appeared while this task created it, but it does not match the task '

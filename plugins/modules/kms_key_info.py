@@ -169,8 +169,9 @@ actions:
 '''
 
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
+from ansible_collections.ncloud.kms.plugins.module_utils.client import REGIONS
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    STATUSES, find_key, get_key, key_record, name_problem,
+    STATUSES, check_name_option, find_key, get_key, key_record,
 )
 
 
@@ -178,15 +179,13 @@ class KmsKeyInfo(KmsModule):
     argument_spec = dict(
         name=dict(type='str'),
         key_tag=dict(type='str', no_log=False),
-        region=dict(type='str', choices=['KR', 'JPN']),
+        region=dict(type='str', choices=list(REGIONS)),
         status=dict(type='str', choices=STATUSES),
         details=dict(type='bool', default=False),
     )
 
     def validate(self):
-        problem = self.params['name'] is not None and name_problem(self.params['name'])
-        if problem:
-            self.fail(problem)
+        check_name_option(self)
 
     def matching_keys(self, client):
         p = self.params

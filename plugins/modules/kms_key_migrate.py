@@ -11,7 +11,9 @@ description:
   - Makes "this key lives in O(target_region)" true. A global key is migrated into the region-isolation
     boundary of V(KR) or V(JPN), where it is usable only in that region; NCP deletes the global key.
   - A key already in the target region is left as it is (C(changed=false)).
-  - Fails before migrating when an isolation key of the same name already exists in the target region,
+  - NCP migrates only disabled keys. A disabled global key is migrated as it is and stays disabled in the
+    target region. An enabled one fails before any write, unless O(disable_for_migration=true).
+  - Fails before any write when an isolation key of the same name already exists in the target region,
     when the global key is pending deletion, or when the key lives in the other isolation region
     (isolation keys cannot move between regions).
   - Assumption (not documented by NCP) - the migrated key keeps its name. The module reads it back by the
@@ -35,6 +37,18 @@ options:
     type: str
     required: true
     choices: [KR, JPN]
+  disable_for_migration:
+    description:
+      - What to do with an enabled global key, which NCP refuses to migrate.
+      - V(false) fails before any write, saying how to go on.
+      - V(true) disables the global key, migrates it and enables the migrated key in the target region,
+        so that the key ends as it began (3 writes). For those seconds the key can neither encrypt nor
+        decrypt.
+      - When the migrate call fails after the disable, the global key is enabled again before the task
+        fails; if that fails too, the message says that the key is left disabled, and where.
+      - A disabled key is migrated without extra writes either way.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ncloud.kms.auth
 attributes:
@@ -47,10 +61,16 @@ attributes:
 '''
 
 EXAMPLES = r'''
-- name: Make sure the key app-data lives in the KR isolation boundary
+- name: Make sure the disabled key app-data lives in the KR isolation boundary
   ncloud.kms.kms_key_migrate:
     name: app-data
     target_region: KR
+
+- name: Move a key in use into KR, disabling it for the move and enabling it again there
+  ncloud.kms.kms_key_migrate:
+    name: app-live
+    target_region: KR
+    disable_for_migration: true
 
 - name: Migrate a global key addressed by its tag into JPN
   ncloud.kms.kms_key_migrate:
@@ -93,7 +113,7 @@ actions:
   returned: always
   type: list
   elements: str
-  sample: ['migrate to KR']
+  sample: ['disable', 'migrate to KR', 'enable in KR']
 error:
   description: The API error behind a failure, with C(status), C(code) and C(message).
   returned: on API failure
@@ -105,17 +125,27 @@ error:
 '''
 
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
-from ansible_collections.ncloud.kms.plugins.module_utils.client import GLOBAL, KmsApiError
+from ansible_collections.ncloud.kms.plugins.module_utils.client import GLOBAL, REGIONS, KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    find_key, find_key_by_name, get_key, key_path, key_record, name_problem,
+    Change, apply_changes, check_name_option, find_key, find_key_by_name, key_path, key_record, read_back,
 )
+
+
+def status_change(description, status):
+    action = 'enable' if status == 'ENABLE' else 'disable'
+    return Change(description, 'POST', action, sets={'status': status})
+
+
+def describe_key(key):
+    return 'key %s (key_tag %s)' % (key['keyName'], key['keyTag'])
 
 
 class KmsKeyMigrate(KmsModule):
     argument_spec = dict(
         name=dict(type='str'),
         key_tag=dict(type='str', no_log=False),
-        target_region=dict(type='str', required=True, choices=['KR', 'JPN']),
+        target_region=dict(type='str', required=True, choices=list(REGIONS)),
+        disable_for_migration=dict(type='bool', default=False),
     )
     module_kwargs = dict(required_one_of=[('name', 'key_tag')])
 
@@ -123,9 +153,7 @@ class KmsKeyMigrate(KmsModule):
         return [GLOBAL, self.params['target_region']]
 
     def validate(self):
-        problem = self.params['name'] is not None and name_problem(self.params['name'])
-        if problem:
-            self.fail(problem)
+        check_name_option(self)
 
     # ---- find ----------------------------------------------------------------------------------
 
@@ -146,33 +174,67 @@ class KmsKeyMigrate(KmsModule):
 
     def check_migratable(self, global_key, target_key, target):
         if target_key:
-            self.fail('an isolation key named %s already exists in %s (key_tag %s); the global key %s (key_tag %s) '
-                      'was not migrated' % (global_key['keyName'], target, target_key['keyTag'],
-                                            global_key['keyName'], global_key['keyTag']))
+            self.fail('an isolation key named %s already exists in %s (key_tag %s); the global %s '
+                      'was not migrated' % (global_key['keyName'], target, target_key['keyTag'], describe_key(global_key)))
         if global_key['status'] == 'REVOKE':
-            self.fail('the global key %s (key_tag %s) is pending deletion: cancel the deletion first '
-                      '(ncloud.kms.kms_key with state=present), then migrate' % (global_key['keyName'], global_key['keyTag']))
+            self.fail('the global %s is pending deletion: cancel the deletion first '
+                      '(ncloud.kms.kms_key with state=present), then migrate' % describe_key(global_key))
+        if global_key['status'] == 'ENABLE' and not self.params['disable_for_migration']:
+            self.fail('the global %s is enabled, and NCP migrates only disabled keys. Either disable it first '
+                      '(ncloud.kms.kms_key with enabled: false; it stays disabled in %s), or set '
+                      'disable_for_migration: true to disable it, migrate it and enable it again in %s'
+                      % (describe_key(global_key), target, target))
 
     # ---- act -----------------------------------------------------------------------------------
 
-    def migrate(self, global_key, target):
-        target_client = self.client(target)
+    def migrate_key(self, global_key, target):
+        """Disable the key when it is enabled, migrate it, and enable it again in the target.
+
+        When the migrate call fails after the disable, the global key is enabled again first.
+        """
+        was_enabled = global_key['status'] == 'ENABLE'
+        key = global_key
+        if was_enabled:
+            key = apply_changes(self, self.client(GLOBAL), key, [status_change('disable', 'DISABLE')])
         try:
-            data = self.write(self.client(GLOBAL), 'migrate to %s' % target, 'POST',
-                              key_path(global_key['keyTag'], 'migrate'), body={'targetRegion': target})
+            data = self.write(self.client(GLOBAL), 'migrate to %s' % target, 'POST', key_path(key['keyTag'], 'migrate'),
+                              body={'targetRegion': target}, recover=lambda exc: self.recover_lost_migrate(key, target, exc))
         except KmsApiError as exc:
-            if not exc.maybe_applied:
-                raise
-            data = None  # an earlier attempt may have moved the key: look for it in the target
-            if find_key_by_name(target_client, global_key['keyName']) is None:
-                raise
-        if self.check_mode:
-            return global_key
-        tag = (data or {}).get('keyTag') or global_key['keyTag']
-        moved = get_key(target_client, tag) or find_key_by_name(target_client, global_key['keyName'])
-        if moved is None:
-            self.fail('the migrate call succeeded but key %s is not found in %s' % (global_key['keyName'], target))
+            if was_enabled:
+                self.enable_again(key, exc)
+            raise
+        moved = key if self.check_mode else self.read_moved(key, target, data, was_enabled)
+        if was_enabled:
+            moved = apply_changes(self, self.client(target), moved, [status_change('enable in %s' % target, 'ENABLE')])
         return moved
+
+    def recover_lost_migrate(self, key, target, exc):
+        """The migrate answer was lost: the move happened when the key is in the target now."""
+        found = find_key_by_name(self.client(target), key['keyName'])
+        if found is None:
+            raise exc
+        return {'keyTag': found['keyTag']}
+
+    def read_moved(self, key, target, data, was_enabled):
+        """The migrated key, read in the target by the tag the answer gave, else by name."""
+        tag = (data or {}).get('keyTag') or key['keyTag']
+        moved = read_back(self.client(target), {'keyTag': tag, 'keyName': key['keyName']})
+        if moved is None:
+            self.fail('the migrate call succeeded but %s is not found in %s%s' % (
+                describe_key(key), target, '; it was disabled for the migration and may be left disabled there'
+                if was_enabled else ''))
+        return moved
+
+    def enable_again(self, key, exc):
+        """Undo the task's own disable after a failed migrate, and fail saying what state the key is in."""
+        try:
+            apply_changes(self, self.client(GLOBAL), key, [status_change('enable again', 'ENABLE')])
+        except KmsApiError as again:
+            self.fail('%s. The global %s was disabled for the migration and enabling it again failed too (%s): '
+                      'it is left DISABLED in the global boundary; enable it with ncloud.kms.kms_key (enabled: true)'
+                      % (exc, describe_key(key), again), error=exc.to_dict())
+        self.fail('%s. The global %s was disabled for the migration and has been enabled again, as it was'
+                  % (exc, describe_key(key)), error=exc.to_dict())
 
     def run(self):
         p = self.params
@@ -185,7 +247,7 @@ class KmsKeyMigrate(KmsModule):
             return {'key': key_record(target_key, target)}, None, None
         target_key = find_key_by_name(self.client(target), global_key['keyName'])
         self.check_migratable(global_key, target_key, target)
-        moved = self.migrate(global_key, target)
+        moved = self.migrate_key(global_key, target)
         return {'key': key_record(moved, target)}, key_record(global_key, GLOBAL), key_record(moved, target)
 
 

@@ -15,6 +15,7 @@ import sys
 import time
 
 from .server import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator
+from .store import VARIANTS
 
 
 def parse_args(argv):
@@ -30,6 +31,9 @@ def parse_args(argv):
     parser.add_argument('--tls-cert', help='serve HTTPS with this certificate (PEM)')
     parser.add_argument('--tls-key', help='private key of --tls-cert (PEM)')
     parser.add_argument('--env-file', help='write export lines for the endpoint variables to this file')
+    parser.add_argument('--variant', action='append', default=[], choices=VARIANTS,
+                        help='answer where NCP\'s reference contradicts itself the other way (repeatable): '
+                        'list-table, notfound-400, delete-no-data, rename-new-tag, gateway-errors')
     parser.add_argument('--parent-pid', type=int, help='stop when this process is gone')
     return parser.parse_args(argv)
 
@@ -58,13 +62,15 @@ def parent_alive(pid):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    emulator = Emulator(access_key=args.access_key, secret_key=secret_key(args), state_file=args.state)
+    emulator = Emulator(access_key=args.access_key, secret_key=secret_key(args), state_file=args.state,
+                        variants=args.variant)
     urls = emulator.start(args.host, args.port, args.tls_cert, args.tls_key)
     if args.seed_keys:
         emulator.store.seed('global', args.seed_keys)
     if args.env_file:
         write_env_file(args.env_file, urls)
-    print(json.dumps({'urls': urls, 'admin': urls['global'] + '/_emulator/', 'pid': os.getpid()}), flush=True)
+    print(json.dumps({'urls': urls, 'admin': urls['global'] + '/_emulator/', 'pid': os.getpid(),
+                      'variants': sorted(emulator.variants)}), flush=True)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *unused: stopping.append(True))
     try:

@@ -25,7 +25,7 @@ try:
 except ImportError:  # pragma: no cover - the emulator needs Python 3
     raise
 
-from .store import BOUNDARIES, KmsError, Store
+from .store import BOUNDARIES, VARIANTS, KmsError, Store
 
 DEFAULT_ACCESS_KEY = 'EMULATORACCESSKEY0001'
 DEFAULT_SECRET_KEY = 'emulator-secret-key-0123456789abcdef'
@@ -67,6 +67,9 @@ ROUTES = (
     ('GET', r'/keys/(?P<tag>[^/]+)/versions', 'versions'),
     ('POST', r'/keys/(?P<tag>[^/]+)/migrate', 'migrate'),
 )
+# gateway-errors variant: KMS-level failures in the gateway's shape, with numeric codes (doc: typed Integer).
+GATEWAY_CODES = {'INVALID_REQUEST': (100, 'Bad Request'), 'NOT_FOUND': (300, 'Not Found'),
+                 'DUPLICATE': (100, 'Bad Request'), 'UNPROCESSABLE_ENTITY': (100, 'Bad Request')}
 COMPILED_ROUTES = [(method, re.compile('^' + pattern + '$'), name) for method, pattern, name in ROUTES]
 
 
@@ -88,11 +91,13 @@ def expected_signature(secret_key, method, uri, timestamp, access_key):
 class Emulator(object):
     """The state shared by the three listeners: store, credentials, faults, clock and request log."""
 
-    def __init__(self, access_key=DEFAULT_ACCESS_KEY, secret_key=DEFAULT_SECRET_KEY, state_file=None):
+    def __init__(self, access_key=DEFAULT_ACCESS_KEY, secret_key=DEFAULT_SECRET_KEY, state_file=None, variants=()):
         self.access_key = access_key
         self.secret_key = secret_key
         self.clock_offset_ms = 0
-        self.store = Store(clock=self.now, state_file=state_file)
+        self.start_variants = check_variants(variants)
+        self.variants = set(self.start_variants)  # shared with the store; changed in place only
+        self.store = Store(clock=self.now, state_file=state_file, variants=self.variants)
         self.log_lock = threading.Lock()
         self.requests = []
         self.in_flight = 0
@@ -106,7 +111,33 @@ class Emulator(object):
     def now(self):
         return time.time() + self.clock_offset_ms / 1000.0
 
-    # ---- request log and faults ----------------------------------------------------------------
+    # ---- variants, request log and faults ------------------------------------------------------
+
+    def set_variants(self, names):
+        wanted = check_variants(names)
+        self.variants.clear()
+        self.variants.update(wanted)
+
+    def error_answer(self, exc):
+        """Status and body of a KMS-level failure, in the shape the variants ask for."""
+        status, code = exc.status, exc.code
+        if status == 404 and 'notfound-400' in self.variants:
+            # NCP's "standardized" APIs answer 400 to a lookup of something that does not exist.
+            status, code = 400, 'INVALID_REQUEST'
+        if 'gateway-errors' in self.variants:
+            number, title = GATEWAY_CODES.get(code, (100, 'Bad Request'))
+            return status, {'error': {'errorCode': number, 'message': title, 'details': exc.msg}}
+        return status, {'code': code, 'msg': exc.msg, 'data': None}
+
+    def success_answer(self, name, data):
+        """The body of a successful answer, in the shape the variants ask for."""
+        if name == 'delete' and 'delete-no-data' in self.variants:
+            return {'code': 'SUCCESS'}
+        if name == 'list' and 'list-table' in self.variants:
+            body = dict((field, value) for field, value in data.items() if field != 'keyList')
+            body.update({'code': 'SUCCESS', 'data': {'KeyList': data['keyList']}})
+            return body
+        return {'code': 'SUCCESS', 'data': data}
 
     def record(self, entry):
         with self.log_lock:
@@ -183,7 +214,7 @@ class Emulator(object):
         for route_method, pattern, name in COMPILED_ROUTES:
             match = pattern.match(path)
             if match and route_method == method:
-                return self.call(name, boundary, match.groupdict().get('tag'), query, body)
+                return name, self.call(name, boundary, match.groupdict().get('tag'), query, body)
         raise GatewayError(404, '300', 'Not Found', 'no operation %s %s' % (method, path))
 
     def call(self, name, boundary, tag, query, body):
@@ -232,6 +263,13 @@ class Emulator(object):
             server.shutdown()
             server.server_close()
         self.servers = {}
+
+
+def check_variants(names):
+    unknown = set(names or ()) - set(VARIANTS)
+    if unknown:
+        raise ValueError('unknown variants: %s (known: %s)' % (', '.join(sorted(unknown)), ', '.join(VARIANTS)))
+    return set(names or ())
 
 
 def int_param(query, name, default):
@@ -341,17 +379,18 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
             if not parts.path.startswith(API_PREFIX + '/'):
                 raise GatewayError(404, '300', 'Not Found', 'unknown path')
             query = dict(parse_qsl(parts.query, keep_blank_values=True))
-            data = emulator.dispatch(self.boundary, method, parts.path[len(API_PREFIX):], query, body)
+            name, data = emulator.dispatch(self.boundary, method, parts.path[len(API_PREFIX):], query, body)
         except GatewayError as exc:
             self.send_json(exc.status, exc.body)
             return exc.status
         except KmsError as exc:
-            self.send_json(exc.status, {'code': exc.code, 'msg': exc.msg, 'data': None})
-            return exc.status
+            status, answer = emulator.error_answer(exc)
+            self.send_json(status, answer)
+            return status
         if fault == 'lost':
             self.drop()
             return 'lost'
-        return self.answer_success(fault, data)
+        return self.answer_success(fault, emulator.success_answer(name, data))
 
     def answer_early_fault(self, fault):
         """Faults answered before the request is applied; None when the request goes on."""
@@ -375,7 +414,7 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
                                           'details': 'injected fault'}})
         return status
 
-    def answer_success(self, fault, data):
+    def answer_success(self, fault, answer):
         if fault == 'malformed-json':
             self.send_json(200, None, raw=b'{"code": "SUCCESS", "data": {')
         elif fault == 'html':
@@ -390,7 +429,7 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
         elif fault == 'wrong-shape':
             self.send_json(200, {'code': 'SUCCESS', 'data': ['not', 'a', 'record']})
         else:
-            self.send_json(200, {'code': 'SUCCESS', 'data': data})
+            self.send_json(200, answer)
         return 200
 
     # ---- admin API (unsigned, not logged) ------------------------------------------------------------
@@ -424,6 +463,7 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
         if (method, name) == ('POST', 'reset'):
             emulator.store.reset()
             emulator.set_faults({})
+            emulator.set_variants(emulator.start_variants)
             emulator.clock_offset_ms = 0
             with emulator.log_lock:
                 emulator.requests = []
@@ -438,6 +478,11 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
             return {'faults': emulator.faults}
         if (method, name) == ('GET', 'faults'):
             return {'faults': emulator.faults, 'counts': emulator.fault_counts}
+        if (method, name) == ('PUT', 'variants'):
+            emulator.set_variants(body.get('variants') or [])
+            return {'variants': sorted(emulator.variants)}
+        if (method, name) == ('GET', 'variants'):
+            return {'variants': sorted(emulator.variants), 'known': list(VARIANTS)}
         if (method, name) == ('PUT', 'clock'):
             emulator.clock_offset_ms = int(body['offset_ms'])
             return {'offset_ms': emulator.clock_offset_ms}

@@ -26,7 +26,13 @@ DAY_MS = 24 * 3600 * 1000
 MAX_VERSIONS = 100
 LIST_FIELDS = ('keyId', 'keyTag', 'keyName', 'keyType', 'status', 'protectionType', 'isConvergent',
                'registerDate', 'destroyDate')
+# The Create Key page's answer: no currentVersion, nrn or baseUrl (read those with get).
+CREATE_FIELDS = ('keyId', 'keyTag', 'keyName', 'keyType', 'protectionType', 'isConvergent', 'isAutoRotation',
+                 'rotationPeriod', 'nextRotationDate', 'memo', 'status', 'keystoreId', 'registerDate')
 HIDDEN_FIELDS = ('versions',)
+# Where NCP's reference contradicts itself, the emulator answers one way by default and the other
+# way under a named variant (server.py renders the wire-level ones; rename-new-tag lives here).
+VARIANTS = ('list-table', 'notfound-400', 'delete-no-data', 'rename-new-tag', 'gateway-errors')
 
 
 class KmsError(Exception):
@@ -75,11 +81,20 @@ def check_rotation_period(period):
         raise bad_request('rotationPeriod must be between 1 and 730 days')
 
 
+def new_tag():
+    return uuid.uuid4().hex + uuid.uuid4().hex
+
+
+def nrn(boundary, tag):
+    return 'nrn:PUB:KMS::%d:Key/%s' % (1000 + BOUNDARIES.index(boundary), tag)
+
+
 class Store(object):
     """All keys of all boundaries, guarded by one lock; optionally persisted to a JSON file."""
 
-    def __init__(self, base_urls=None, clock=time.time, state_file=None):
+    def __init__(self, base_urls=None, clock=time.time, state_file=None, variants=None):
         self.lock = threading.RLock()
+        self.variants = variants if variants is not None else set()
         self.clock = clock
         self.base_urls = base_urls or {}
         self.state_file = state_file
@@ -146,6 +161,10 @@ class Store(object):
     def list_record(key):
         return dict((field, key.get(field)) for field in LIST_FIELDS)
 
+    @staticmethod
+    def create_record(key):
+        return dict((field, key.get(field)) for field in CREATE_FIELDS)
+
     # ---- operations (each under the lock, each saving the state after a write) -----------------------
 
     def create(self, boundary, body):
@@ -173,13 +192,13 @@ class Store(object):
             key = self._new_key(boundary, name, key_type, protection, convergent, auto_rotation, period, memo or '')
             self.keys[boundary][key['keyTag']] = key
             self.save()
-            return self.full_record(key)
+            return self.create_record(key)
 
     def _new_key(self, boundary, name, key_type, protection, convergent, auto_rotation, period, memo):
         now = self.now_ms()
         key_id = self.next_key_id
         self.next_key_id += 1
-        tag = uuid.uuid4().hex + uuid.uuid4().hex
+        tag = new_tag()
         return {
             'keyId': key_id, 'keyTag': tag, 'keyName': name, 'keyType': key_type,
             'protectionType': protection, 'isConvergent': convergent, 'status': 'ENABLE',
@@ -187,7 +206,7 @@ class Store(object):
             'nextRotationDate': now + period * DAY_MS if auto_rotation else None,
             'memo': memo, 'keystoreId': 1000 + BOUNDARIES.index(boundary), 'currentVersion': 1,
             'registerDate': now, 'destroyDate': None, 'statusDate': now,
-            'nrn': 'nrn:PUB:KMS::%d:Key/%s' % (1000 + BOUNDARIES.index(boundary), tag),
+            'nrn': nrn(boundary, tag),
             'baseUrl': self.base_urls.get(boundary),
             'versions': [{'version': 1, 'status': 'ENABLE', 'statusDate': now, 'rotatedDate': now}],
         }
@@ -284,8 +303,14 @@ class Store(object):
             if self._name_in_use(boundary, name, except_tag=key_tag):
                 raise KmsError(409, 'DUPLICATE', 'a key named %s already exists' % name)
             key['keyName'] = name
+            if 'rename-new-tag' in self.variants:
+                # Variant: the tag is "derived from the key name", so a rename gives a new one.
+                del self.keys[boundary][key_tag]
+                key['keyTag'] = new_tag()
+                key['nrn'] = nrn(boundary, key['keyTag'])
+                self.keys[boundary][key['keyTag']] = key
             self.save()
-            return {'keyTag': key_tag, 'keyName': name}
+            return {'keyTag': key['keyTag'], 'keyName': name}
 
     def set_memo(self, boundary, key_tag, body):
         with self.lock:
@@ -313,17 +338,17 @@ class Store(object):
             self.save()
             return {'keyTag': key_tag, 'version': key['currentVersion'], 'rotatedDate': now}
 
-    def _rotation_answer(self, key):
-        self.save()
-        return {'isAutoRotation': key['isAutoRotation'], 'rotationPeriod': key['rotationPeriod'],
-                'nextRotationDate': key['nextRotationDate']}
-
     def set_auto_rotation(self, boundary, key_tag, enabled):
+        """On answers keyTag, isAutoRotation, rotationPeriod, nextRotationDate; off only keyTag and isAutoRotation (doc)."""
         with self.lock:
             key = self._live_key(boundary, key_tag, 'change auto rotation of')
             key['isAutoRotation'] = enabled
             key['nextRotationDate'] = self.now_ms() + key['rotationPeriod'] * DAY_MS if enabled else None
-            return self._rotation_answer(key)
+            self.save()
+            if not enabled:
+                return {'keyTag': key_tag, 'isAutoRotation': False}
+            return {'keyTag': key_tag, 'isAutoRotation': True, 'rotationPeriod': key['rotationPeriod'],
+                    'nextRotationDate': key['nextRotationDate']}
 
     def set_rotation_period(self, boundary, key_tag, body):
         """The period can be set only while auto rotation is on (doc)."""
@@ -335,18 +360,21 @@ class Store(object):
                 raise KmsError(422, 'UNPROCESSABLE_ENTITY', 'Invalid status: auto rotation is off')
             key['rotationPeriod'] = period
             key['nextRotationDate'] = self.now_ms() + period * DAY_MS
-            return self._rotation_answer(key)
+            self.save()
+            return {'keyTag': key_tag, 'rotationPeriod': period, 'nextRotationDate': key['nextRotationDate']}
 
     def versions(self, boundary, key_tag):
         with self.lock:
             key = self._key(boundary, key_tag)
-            return {'currentVersion': key['currentVersion'], 'versionList': [dict(v) for v in key['versions']]}
+            return {'keyTag': key_tag, 'currentVersion': key['currentVersion'],
+                    'versionList': [dict(v) for v in key['versions']]}
 
     def migrate(self, boundary, key_tag, body):
         """Global key -> isolation key of KR or JPN; the global key is deleted (doc).
 
-        Assumed (summary): the key keeps its name and keyTag in the target boundary, and a key
-        in REVOKE cannot be migrated.
+        Only a disabled key can be migrated (doc, console guide); an ENABLE or REVOKE key is a
+        state error (assumed shape). Assumed (summary): the key keeps its name and keyTag in the
+        target boundary and arrives disabled, as it left.
         """
         with self.lock:
             if boundary != 'global':
@@ -354,12 +382,16 @@ class Store(object):
             target = require_type(body, 'targetRegion', str, required=True)
             if target not in ('KR', 'JPN'):
                 raise bad_request('targetRegion must be KR or JPN')
-            key = self._live_key(boundary, key_tag, 'migrate')
+            key = self._key(boundary, key_tag)
+            if key['status'] != 'DISABLE':
+                raise KmsError(422, 'UNPROCESSABLE_ENTITY', 'Invalid status: only a disabled key can be migrated; '
+                               'the key is in %s' % key['status'])
             if self._name_in_use(target, key['keyName']):
                 raise KmsError(409, 'DUPLICATE', 'an isolation key named %s already exists in %s'
                                % (key['keyName'], target))
             del self.keys[boundary][key_tag]
             key['baseUrl'] = self.base_urls.get(target)
+            key['nrn'] = nrn(target, key_tag)
             key['keystoreId'] = 1000 + BOUNDARIES.index(target)
             self.keys[target][key_tag] = key
             self.save()

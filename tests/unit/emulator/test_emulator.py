@@ -101,12 +101,15 @@ def test_the_emulated_clock_offset_moves_the_window(emulator):
 
 # ---- create and field rules -----------------------------------------------------------------------------
 
-def test_create_returns_the_full_record(emulator):
+def test_create_answers_the_fields_of_the_create_key_page(emulator):
     key = create(emulator, 'alpha', isAutoRotation=True, rotationPeriod=30, memo='m')
-    assert key['keyName'] == 'alpha' and key['status'] == 'ENABLE' and key['currentVersion'] == 1
+    assert key['keyName'] == 'alpha' and key['status'] == 'ENABLE' and len(key['keyTag']) == 64
     assert key['isAutoRotation'] is True and key['rotationPeriod'] == 30 and key['memo'] == 'm'
     assert key['nextRotationDate'] - key['registerDate'] == 30 * 24 * 3600 * 1000
-    assert key['baseUrl'] == emulator.urls()['global'] and len(key['keyTag']) == 64
+    assert not {'currentVersion', 'nrn', 'baseUrl'} & set(key)
+    full = call(emulator, 'GET', '/kms/v1/keys/' + key['keyTag']).json()['data']
+    assert full['currentVersion'] == 1 and full['baseUrl'] == emulator.urls()['global']
+    assert full['nrn'].endswith(key['keyTag'])
 
 
 @pytest.mark.parametrize('fields, message', [
@@ -197,12 +200,13 @@ def test_rotation_versions_and_auto_rotation(emulator):
     assert versions['currentVersion'] == 2 and [v['version'] for v in versions['versionList']] == [1, 2]
     period = call(emulator, 'PUT', '/kms/v1/keys/%s/rotation-period' % tag, {'rotationPeriod': 10})
     assert period.status_code == 422
-    assert post(emulator, tag, 'enable-auto-rotation').json()['data']['isAutoRotation'] is True
-    answer = call(emulator, 'PUT', '/kms/v1/keys/%s/rotation-period' % tag, {'rotationPeriod': 10})
-    assert answer.json()['data']['rotationPeriod'] == 10
+    on = post(emulator, tag, 'enable-auto-rotation').json()['data']
+    assert set(on) == {'keyTag', 'isAutoRotation', 'rotationPeriod', 'nextRotationDate'} and on['isAutoRotation']
+    answer = call(emulator, 'PUT', '/kms/v1/keys/%s/rotation-period' % tag, {'rotationPeriod': 10}).json()['data']
+    assert set(answer) == {'keyTag', 'rotationPeriod', 'nextRotationDate'} and answer['rotationPeriod'] == 10
     assert call(emulator, 'PUT', '/kms/v1/keys/%s/rotation-period' % tag, {'rotationPeriod': 731}).status_code == 400
-    data = post(emulator, tag, 'disable-auto-rotation').json()['data']
-    assert data['isAutoRotation'] is False and data['nextRotationDate'] is None
+    assert post(emulator, tag, 'disable-auto-rotation').json()['data'] == {'keyTag': tag, 'isAutoRotation': False}
+    assert call(emulator, 'GET', '/kms/v1/keys/' + tag).json()['data']['nextRotationDate'] is None
     post(emulator, tag, 'disable')
     assert post(emulator, tag, 'rotate').status_code == 422
 
@@ -242,18 +246,29 @@ def test_paging(emulator):
 
 # ---- migration --------------------------------------------------------------------------------------------
 
-def test_migration_moves_a_global_key_into_the_region(emulator):
+def test_migration_moves_a_disabled_global_key_into_the_region(emulator):
     tag = create(emulator, 'alpha')['keyTag']
+    post(emulator, tag, 'disable')
     answer = post(emulator, tag, 'migrate', {'targetRegion': 'KR'})
     assert answer.json()['data'] == {'keyTag': tag, 'targetRegion': 'KR'}
     assert status_of(emulator, tag) == 404
     moved = call(emulator, 'GET', '/kms/v1/keys/' + tag, boundary='KR').json()['data']
     assert moved['keyName'] == 'alpha' and moved['baseUrl'] == emulator.urls()['KR']
+    assert moved['status'] == 'DISABLE'
+
+
+def test_only_a_disabled_key_can_be_migrated(emulator):
+    tag = create(emulator, 'alpha')['keyTag']
+    refused = post(emulator, tag, 'migrate', {'targetRegion': 'KR'})
+    assert refused.status_code == 422 and refused.json()['code'] == 'UNPROCESSABLE_ENTITY'
+    assert 'only a disabled key can be migrated' in refused.json()['msg']
+    assert status_of(emulator, tag) == 'ENABLE'
 
 
 def test_migration_rules(emulator):
     create(emulator, 'alpha', boundary='KR')
     tag = create(emulator, 'alpha')['keyTag']
+    post(emulator, tag, 'disable')
     conflict = post(emulator, tag, 'migrate', {'targetRegion': 'KR'})
     assert conflict.status_code == 409 and conflict.json()['code'] == 'DUPLICATE'
     assert post(emulator, tag, 'migrate', {'targetRegion': 'US'}).status_code == 400
@@ -365,3 +380,72 @@ def test_wrong_shape_answers_a_list_for_a_record(emulator):
     admin(emulator, 'PUT', 'faults', {'script': [{'fault': 'wrong-shape'}]})
     answer = call(emulator, 'GET', '/kms/v1/keys')
     assert answer.json() == {'code': 'SUCCESS', 'data': ['not', 'a', 'record']}
+
+
+# ---- variants: where NCP's reference contradicts itself ------------------------------------------------------
+
+def test_variants_are_chosen_at_start_and_through_the_admin_api(tmp_path):
+    emu = Emulator(access_key=ACCESS, secret_key=SECRET, variants=['list-table'])
+    emu.start()
+    try:
+        assert admin(emu, 'GET', 'variants')['variants'] == ['list-table']
+        assert admin(emu, 'PUT', 'variants', {'variants': ['delete-no-data', 'notfound-400']})['variants'] == [
+            'delete-no-data', 'notfound-400']
+        admin(emu, 'POST', 'reset')
+        assert admin(emu, 'GET', 'variants')['variants'] == ['list-table']
+        assert 'unknown variants: nope' in admin(emu, 'PUT', 'variants', {'variants': ['nope']})['error']
+    finally:
+        emu.stop()
+    with pytest.raises(ValueError):
+        Emulator(variants=['nope'])
+
+
+def test_the_command_line_takes_repeated_variants():
+    from ansible_collections.ncloud.kms.tests.emulator.kms_emulator.__main__ import parse_args
+    assert parse_args(['--variant', 'list-table', '--variant', 'rename-new-tag']).variant == [
+        'list-table', 'rename-new-tag']
+    with pytest.raises(SystemExit):
+        parse_args(['--variant', 'nope'])
+
+
+def test_list_table_puts_keylist_capitalised_and_paging_beside_data(emulator):
+    admin(emulator, 'PUT', 'variants', {'variants': ['list-table']})
+    create(emulator, 'alpha')
+    body = call(emulator, 'GET', '/kms/v1/keys?pageNo=1&pageSize=200').json()
+    assert set(body) == {'code', 'data', 'currentPageNo', 'totalPageNo', 'totalCount'}
+    assert set(body['data']) == {'KeyList'} and body['data']['KeyList'][0]['keyName'] == 'alpha'
+    assert (body['currentPageNo'], body['totalPageNo'], body['totalCount']) == (1, 1, 1)
+
+
+def test_notfound_400_answers_an_unknown_tag_with_400(emulator):
+    admin(emulator, 'PUT', 'variants', {'variants': ['notfound-400']})
+    answer = call(emulator, 'GET', '/kms/v1/keys/nope')
+    assert answer.status_code == 400 and answer.json()['code'] == 'INVALID_REQUEST'
+
+
+def test_delete_no_data_answers_without_a_data_field(emulator):
+    admin(emulator, 'PUT', 'variants', {'variants': ['delete-no-data']})
+    tag = create(emulator)['keyTag']
+    post(emulator, tag, 'request-deletion')
+    assert call(emulator, 'DELETE', '/kms/v1/keys/' + tag).json() == {'code': 'SUCCESS'}
+
+
+def test_rename_new_tag_gives_the_key_a_new_tag(emulator):
+    admin(emulator, 'PUT', 'variants', {'variants': ['rename-new-tag']})
+    tag = create(emulator, 'alpha')['keyTag']
+    answer = call(emulator, 'PUT', '/kms/v1/keys/%s/name' % tag, {'keyName': 'gamma'}).json()['data']
+    assert answer['keyName'] == 'gamma' and answer['keyTag'] != tag and len(answer['keyTag']) == 64
+    assert status_of(emulator, tag) == 404
+    assert call(emulator, 'GET', '/kms/v1/keys/' + answer['keyTag']).json()['data']['keyName'] == 'gamma'
+
+
+def test_gateway_errors_carry_numeric_codes(emulator):
+    admin(emulator, 'PUT', 'variants', {'variants': ['gateway-errors']})
+    create(emulator, 'alpha')
+    duplicate = call(emulator, 'POST', '/kms/v1/keys', {'keyName': 'alpha', 'keyType': 'AES256',
+                                                        'protectionType': 'BASIC', 'isAutoRotation': False})
+    assert duplicate.status_code == 409
+    assert duplicate.json() == {'error': {'errorCode': 100, 'message': 'Bad Request',
+                                          'details': 'a key named alpha already exists'}}
+    missing = call(emulator, 'GET', '/kms/v1/keys/nope').json()['error']
+    assert missing['errorCode'] == 300 and missing['details'] == 'key not found: nope'

@@ -261,7 +261,7 @@ def test_error_dict_has_status_code_and_message():
     with pytest.raises(KmsApiError) as caught:
         client.request('POST', '/keys', body={})
     assert caught.value.to_dict() == {'status': 409, 'code': 'DUPLICATE', 'message': 'a key named x exists'}
-    assert str(caught.value) == 'POST /kms/v1/keys failed: HTTP 409 DUPLICATE: a key named x exists'
+    assert str(caught.value) == 'POST /kms/v1/keys failed: HTTP 409 (NCP error DUPLICATE): a key named x exists'
 
 
 # ---- secrets -----------------------------------------------------------------------------------------------
@@ -358,4 +358,52 @@ def test_a_key_list_answer_of_the_wrong_shape_is_a_clear_error(data):
     with pytest.raises(KmsApiError) as caught:
         list(client.iter_keys())
     assert caught.value.code == 'INVALID_RESPONSE' and 'keyList' in str(caught.value)
-    assert caught.value.status == 200 and 'HTTP 200 INVALID_RESPONSE' in str(caught.value)
+    assert caught.value.status == 200 and 'HTTP 200 (an answer of the wrong shape)' in str(caught.value)
+
+
+# ---- every variant the reference documents ----------------------------------------------------------------
+
+def table_page(names, total=None):
+    """The field table's shape: data.KeyList, paging fields beside data (total pages left out when None)."""
+    body = {'code': 'SUCCESS', 'data': {'KeyList': [{'keyName': n, 'keyTag': n + '-tag'} for n in names]},
+            'currentPageNo': 1, 'totalCount': 999}
+    if total is not None:
+        body['totalPageNo'] = total
+    return FakeResponse(200, body)
+
+
+def test_the_table_shape_is_listed_and_paged_by_its_total():
+    session = FakeSession(table_page(['a'], 2), table_page(['b'], 2))
+    client, unused = make_client(session)
+    assert [key['keyName'] for key in client.iter_keys()] == ['a', 'b']
+    assert len(session.sent) == 2
+
+
+@pytest.mark.parametrize('shape', ['example', 'table'])
+def test_without_a_total_a_page_shorter_than_the_page_size_is_the_last(shape):
+    names = ['k%03d' % n for n in range(200)]
+
+    def answer(chunk):
+        if shape == 'table':
+            return table_page(chunk)
+        return ok({'keyList': [{'keyName': n, 'keyTag': n} for n in chunk]})
+    session = FakeSession(answer(names), answer(['last']))
+    client, unused = make_client(session)
+    assert len(list(client.iter_keys())) == 201
+    assert len(session.sent) == 2
+
+
+@pytest.mark.parametrize('answer', [
+    FakeResponse(200, {'code': 'SUCCESS', 'data': None}),
+    FakeResponse(200, {'code': 'SUCCESS'}),
+])
+def test_delete_succeeds_with_null_data_or_no_data(answer):
+    client, unused = make_client(FakeSession(answer))
+    assert client.request('DELETE', '/keys/t') is None
+
+
+def test_a_numeric_gateway_code_is_shown_as_the_ncp_error():
+    client, unused = make_client(FakeSession(FakeResponse(401, {'error': {'errorCode': 200, 'message': 'Auth'}})))
+    with pytest.raises(KmsApiError) as caught:
+        client.request('GET', '/keys')
+    assert 'HTTP 401 (NCP error 200): Auth' in str(caught.value)
