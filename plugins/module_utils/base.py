@@ -141,6 +141,14 @@ class KmsModule(object):
         self.actions.append(description)
         return data
 
+    def key_missing(self, message):
+        """A key the task needs is not there. Outside check mode a failure; in check mode a warning,
+        because an earlier task of the same run may be the one that would create it."""
+        if not self.check_mode:
+            self.fail(message)
+        self.module.warn('%s. In check mode this is expected when an earlier task of this run would create the key; '
+                         'without check mode this task fails.' % message)
+
     # ---- result ------------------------------------------------------------------------------
 
     def fail(self, msg, error=None, **extra):

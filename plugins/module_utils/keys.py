@@ -21,6 +21,8 @@ ROTATION_PERIOD_RANGE = (1, 730)
 KEY_TYPES = ['AES256', 'RSA2048', 'ECDSA']
 PROTECTIONS = ['BASIC', 'COMMON_HSM']
 STATUSES = ['ENABLE', 'DISABLE', 'REVOKE']
+MAX_VERSIONS = 100
+DAY_MS = 24 * 3600 * 1000
 
 # API field -> returned field, and whether the value is a millisecond timestamp.
 RECORD_FIELDS = (
@@ -80,6 +82,26 @@ def key_record(api_key, region):
         record['enabled'] = api_key['status'] == 'ENABLE'
     record['region'] = region
     return record
+
+
+def get_versions(client, key_tag):
+    """``(current version, version list)`` of one key (one GET of its versions)."""
+    data = client.request('GET', key_path(key_tag, 'versions'))
+    versions = data.get('versionList') if isinstance(data, dict) else None
+    if not isinstance(versions, list) or not isinstance(data.get('currentVersion'), int):
+        raise KmsApiError('the versions answer for key %s has no currentVersion and versionList' % key_tag, status=200,
+                          code=INVALID_RESPONSE, method='GET', path=key_path(key_tag, 'versions'))
+    return data['currentVersion'], versions
+
+
+def version_record(api_version):
+    """The returned snake_case record of one key version, dates in ISO 8601 UTC."""
+    return {'version': api_version.get('version'), 'status': api_version.get('status'),
+            'status_date': iso_utc(api_version.get('statusDate')), 'rotated_date': iso_utc(api_version.get('rotatedDate'))}
+
+
+def describe_key(key):
+    return 'key %s (key_tag %s)' % (key.get('keyName'), key.get('keyTag'))
 
 
 def key_path(key_tag, action=None):

@@ -38,6 +38,12 @@ options:
         (memo, rotation, version), one API call per key.
     type: bool
     default: false
+  versions:
+    description:
+      - V(true) adds each returned key's RV(kms_keys[].versions), one more API call per key.
+    type: bool
+    default: false
+    version_added: 0.2.0
 extends_documentation_fragment:
   - ncloud.kms.auth
 attributes:
@@ -63,6 +69,11 @@ EXAMPLES = r'''
 - name: Read one key by tag
   ncloud.kms.kms_key_info:
     key_tag: "{{ app_key.kms_keys[0].key_tag }}"
+
+- name: Read every global key with its versions (one more call per key)
+  ncloud.kms.kms_key_info:
+    versions: true
+  register: with_versions
 
 - name: Keys pending deletion in the KR isolation boundary
   ncloud.kms.kms_key_info:
@@ -160,6 +171,27 @@ kms_keys:
       description: When a key pending deletion will be destroyed, ISO 8601 UTC.
       type: str
       sample: '2026-11-25T10:00:00.000Z'
+    versions:
+      description: The key's versions, oldest first (with O(versions)).
+      type: list
+      elements: dict
+      contains:
+        version:
+          description: Version number.
+          type: int
+          sample: 2
+        status:
+          description: The version's status.
+          type: str
+          sample: ENABLE
+        status_date:
+          description: When the version's status was set, ISO 8601 UTC.
+          type: str
+          sample: '2026-11-23T02:00:00.000Z'
+        rotated_date:
+          description: When the version was made, ISO 8601 UTC.
+          type: str
+          sample: '2026-11-23T02:00:00.000Z'
 actions:
   description: Always empty; this module makes no writes.
   returned: always
@@ -171,7 +203,7 @@ actions:
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.client import REGIONS
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    STATUSES, check_name_option, find_key, get_key, key_record,
+    STATUSES, check_name_option, find_key, get_key, get_versions, key_record, version_record,
 )
 
 
@@ -182,6 +214,7 @@ class KmsKeyInfo(KmsModule):
         region=dict(type='str', choices=list(REGIONS)),
         status=dict(type='str', choices=STATUSES),
         details=dict(type='bool', default=False),
+        versions=dict(type='bool', default=False),
     )
 
     def validate(self):
@@ -202,7 +235,11 @@ class KmsKeyInfo(KmsModule):
         keys = self.matching_keys(client)
         if p['details'] and p['key_tag'] is None:
             keys = [full for full in (get_key(client, key['keyTag']) for key in keys) if full]
-        return {'kms_keys': [key_record(key, p['region']) for key in keys]}, None, None
+        records = [key_record(key, p['region']) for key in keys]
+        if p['versions']:
+            for record in records:
+                record['versions'] = [version_record(v) for v in get_versions(client, record['key_tag'])[1]]
+        return {'kms_keys': records}, None, None
 
 
 def main():

@@ -127,17 +127,14 @@ error:
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.client import GLOBAL, REGIONS, KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    Change, apply_changes, check_name_option, find_key, find_key_by_name, key_path, key_record, read_back,
+    Change, apply_changes, check_name_option, describe_key, find_key, find_key_by_name, key_path, key_record,
+    read_back,
 )
 
 
 def status_change(description, status):
     action = 'enable' if status == 'ENABLE' else 'disable'
     return Change(description, 'POST', action, sets={'status': status})
-
-
-def describe_key(key):
-    return 'key %s (key_tag %s)' % (key['keyName'], key['keyTag'])
 
 
 class KmsKeyMigrate(KmsModule):

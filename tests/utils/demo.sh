@@ -3,7 +3,8 @@
 #
 # Builds the collection with ansible-galaxy, installs the tarball into an empty collections path,
 # starts the emulator on free loopback ports, runs playbooks/key_lifecycle.yml twice and
-# playbooks/migrate_to_region.yml twice (and any playbooks named in DEMO_EXTRA_PLAYBOOKS), and prints
+# playbooks/migrate_to_region.yml twice, lets 100 days pass in the emulator and runs
+# playbooks/rotate_due_keys.yml twice (and any playbooks named in DEMO_EXTRA_PLAYBOOKS), and prints
 # where the keys are. Exits non-zero when a
 # first run changed nothing or a second run changed anything. The emulator stops on any exit.
 set -euo pipefail
@@ -39,9 +40,22 @@ for boundary in ('global', 'KR', 'JPN'):
 PY
 }
 
+age_keys() {
+    echo
+    echo "=== let $1 days pass in the emulator (keys with automatic rotation rotate themselves) ==="
+    python - "$KMS_EMULATOR_ADMIN/age" "$1" <<'PY'
+import json, sys, urllib.request
+request = urllib.request.Request(sys.argv[1], data=json.dumps({'days': int(sys.argv[2])}).encode(), method='POST',
+                                 headers={'Content-Type': 'application/json'})
+print(json.load(urllib.request.urlopen(request)))
+PY
+}
+
 if [ "${1:-}" = "--inside-emulator" ]; then
     run_playbook_twice key_lifecycle.yml
     run_playbook_twice migrate_to_region.yml
+    age_keys 100
+    run_playbook_twice rotate_due_keys.yml
     for playbook in ${DEMO_EXTRA_PLAYBOOKS:-}; do
         run_playbook_twice "$playbook"
     done

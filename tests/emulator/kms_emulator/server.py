@@ -478,6 +478,13 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
             return {'faults': emulator.faults}
         if (method, name) == ('GET', 'faults'):
             return {'faults': emulator.faults, 'counts': emulator.fault_counts}
+        if (method, name) == ('POST', 'age'):
+            return emulator.store.age(body['days'])
+        if (method, name) == ('POST', 'rotate'):
+            boundary = body.get('boundary', 'global')
+            if boundary not in BOUNDARIES:
+                raise ValueError('boundary must be one of %s' % ', '.join(BOUNDARIES))
+            return emulator.store.add_versions(boundary, body['name'], body.get('count', 1))
         if (method, name) == ('PUT', 'variants'):
             emulator.set_variants(body.get('variants') or [])
             return {'variants': sorted(emulator.variants)}

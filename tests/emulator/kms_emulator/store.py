@@ -30,6 +30,7 @@ LIST_FIELDS = ('keyId', 'keyTag', 'keyName', 'keyType', 'status', 'protectionTyp
 CREATE_FIELDS = ('keyId', 'keyTag', 'keyName', 'keyType', 'protectionType', 'isConvergent', 'isAutoRotation',
                  'rotationPeriod', 'nextRotationDate', 'memo', 'status', 'keystoreId', 'registerDate')
 HIDDEN_FIELDS = ('versions',)
+DATE_FIELDS = ('registerDate', 'statusDate', 'nextRotationDate', 'destroyDate')
 # Where NCP's reference contradicts itself, the emulator answers one way by default and the other
 # way under a named variant (server.py renders the wire-level ones; rename-new-tag lives here).
 VARIANTS = ('list-table', 'notfound-400', 'delete-no-data', 'rename-new-tag', 'gateway-errors')
@@ -137,12 +138,32 @@ class Store(object):
                     if key['status'] == 'REVOKE' and key.get('destroyDate') and key['destroyDate'] <= now]:
             del self.keys[boundary][tag]
 
-    def ordered(self, boundary):
+    def _catch_up_rotations(self, boundary):
+        """Automatic rotation adds a version each time the clock passes nextRotationDate (ENABLE keys only,
+        at most 100 versions; assumed: a disabled key is not rotated)."""
+        now = self.now_ms()
+        for key in self.keys[boundary].values():
+            while (key['isAutoRotation'] and key['status'] == 'ENABLE' and key['nextRotationDate']
+                   and key['nextRotationDate'] <= now and key['currentVersion'] < MAX_VERSIONS):
+                self._add_version(key, key['nextRotationDate'])
+
+    def _housekeeping(self, boundary):
         self._purge(boundary)
+        self._catch_up_rotations(boundary)
+
+    def _add_version(self, key, when):
+        key['currentVersion'] += 1
+        key['versions'].append({'version': key['currentVersion'], 'status': 'ENABLE', 'statusDate': when,
+                                'rotatedDate': when})
+        if key['isAutoRotation']:
+            key['nextRotationDate'] = when + key['rotationPeriod'] * DAY_MS
+
+    def ordered(self, boundary):
+        self._housekeeping(boundary)
         return sorted(self.keys[boundary].values(), key=lambda key: key['keyId'])
 
     def _key(self, boundary, key_tag):
-        self._purge(boundary)
+        self._housekeeping(boundary)
         key = self.keys[boundary].get(key_tag)
         if key is None:
             raise KmsError(404, 'NOT_FOUND', 'key not found: %s' % key_tag)
@@ -328,15 +349,43 @@ class Store(object):
             if key['status'] != 'ENABLE':
                 raise wrong_state(key, 'rotate')
             if key['currentVersion'] >= MAX_VERSIONS:
-                raise wrong_state(key, 'rotate (100 versions reached) ')
+                raise KmsError(422, 'UNPROCESSABLE_ENTITY', 'Invalid status: the key has %d versions, the most a key '
+                               'can have' % MAX_VERSIONS)
             now = self.now_ms()
-            key['currentVersion'] += 1
-            key['versions'].append({'version': key['currentVersion'], 'status': 'ENABLE', 'statusDate': now,
-                                    'rotatedDate': now})
-            if key['isAutoRotation']:
-                key['nextRotationDate'] = now + key['rotationPeriod'] * DAY_MS
+            self._add_version(key, now)
             self.save()
             return {'keyTag': key_tag, 'version': key['currentVersion'], 'rotatedDate': now}
+
+    # ---- test controls (admin API) -------------------------------------------------------------
+
+    def age(self, days):
+        """Every key as if ``days`` had passed: each date moves back, then automatic rotations catch up
+        and keys whose deletion date passed are destroyed. The clock that checks signatures is untouched."""
+        shift = int(days) * DAY_MS
+        if shift < 0:
+            raise ValueError('days must be 0 or more')
+        with self.lock:
+            for boundary in BOUNDARIES:
+                for key in self.keys[boundary].values():
+                    for field in DATE_FIELDS:
+                        if key.get(field):
+                            key[field] -= shift
+                    for version in key['versions']:
+                        version['statusDate'] -= shift
+                        version['rotatedDate'] -= shift
+                self._housekeeping(boundary)
+            self.save()
+            return {'aged_days': int(days)}
+
+    def add_versions(self, boundary, name, count):
+        """Rotate the key named ``name`` ``count`` times at once, under the API's rules (for the 100-version limit)."""
+        with self.lock:
+            keys = [key for key in self.ordered(boundary) if key['keyName'] == name]
+            if not keys:
+                raise KmsError(404, 'NOT_FOUND', 'no key named %s in %s' % (name, boundary))
+            for unused in range(int(count)):
+                self.rotate(boundary, keys[0]['keyTag'])
+            return {'currentVersion': keys[0]['currentVersion']}
 
     def set_auto_rotation(self, boundary, key_tag, enabled):
         """On answers keyTag, isAutoRotation, rotationPeriod, nextRotationDate; off only keyTag and isAutoRotation (doc)."""

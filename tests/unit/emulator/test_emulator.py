@@ -449,3 +449,44 @@ def test_gateway_errors_carry_numeric_codes(emulator):
                                           'details': 'a key named alpha already exists'}}
     missing = call(emulator, 'GET', '/kms/v1/keys/nope').json()['error']
     assert missing['errorCode'] == 300 and missing['details'] == 'key not found: nope'
+
+
+# ---- rotation over time --------------------------------------------------------------------------------------
+
+def versions_of(emu, tag):
+    return call(emu, 'GET', '/kms/v1/keys/%s/versions' % tag).json()['data']
+
+
+def test_aging_moves_every_date_back_and_catches_up_automatic_rotations(emulator):
+    manual = create(emulator, 'manual')
+    auto = create(emulator, 'auto', isAutoRotation=True, rotationPeriod=30)
+    off = create(emulator, 'off', isAutoRotation=True, rotationPeriod=30)
+    post(emulator, off['keyTag'], 'disable')
+    assert admin(emulator, 'POST', 'age', {'days': 100}) == {'aged_days': 100}
+    day = 24 * 3600 * 1000
+    now = int(time.time() * 1000)
+    aged = versions_of(emulator, manual['keyTag'])
+    assert aged['currentVersion'] == 1 and now - aged['versionList'][0]['rotatedDate'] == pytest.approx(100 * day, abs=60000)
+    rotated = versions_of(emulator, auto['keyTag'])
+    assert rotated['currentVersion'] == 4  # at 30, 60 and 90 days
+    assert [now - v['rotatedDate'] for v in rotated['versionList']] == pytest.approx(
+        [100 * day, 70 * day, 40 * day, 10 * day], abs=60000)
+    full = call(emulator, 'GET', '/kms/v1/keys/' + auto['keyTag']).json()['data']
+    assert full['nextRotationDate'] - now == pytest.approx(20 * day, abs=60000)
+    assert versions_of(emulator, off['keyTag'])['currentVersion'] == 1
+    assert call(emulator, 'GET', '/kms/v1/keys').status_code == 200  # signatures still use the real clock
+
+
+def test_aging_destroys_keys_whose_deletion_date_passed(emulator):
+    tag = create(emulator)['keyTag']
+    post(emulator, tag, 'request-deletion')
+    admin(emulator, 'POST', 'age', {'days': 3})
+    assert status_of(emulator, tag) == 404
+
+
+def test_a_key_has_at_most_100_versions(emulator):
+    tag = create(emulator, 'many')['keyTag']
+    assert admin(emulator, 'POST', 'rotate', {'name': 'many', 'count': 99}) == {'currentVersion': 100}
+    refused = post(emulator, tag, 'rotate')
+    assert refused.status_code == 422 and '100 versions' in refused.json()['msg']
+    assert versions_of(emulator, tag)['currentVersion'] == 100

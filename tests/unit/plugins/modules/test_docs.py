@@ -9,7 +9,9 @@ import pytest
 import yaml
 
 from ansible_collections.ncloud.kms.plugins.doc_fragments.auth import ModuleDocFragment
-from ansible_collections.ncloud.kms.plugins.modules import kms_key, kms_key_info, kms_key_migrate
+from ansible_collections.ncloud.kms.plugins.modules import kms_key, kms_key_info, kms_key_migrate, kms_key_rotate
+
+MODULES = [kms_key, kms_key_info, kms_key_migrate, kms_key_rotate]
 
 
 def options_used(examples):
@@ -27,7 +29,7 @@ def options_used(examples):
     return used
 
 
-@pytest.mark.parametrize('module', [kms_key, kms_key_info, kms_key_migrate], ids=lambda m: m.__name__.split('.')[-1])
+@pytest.mark.parametrize('module', MODULES, ids=lambda m: m.__name__.split('.')[-1])
 def test_every_option_has_an_example(module):
     documented = set(yaml.safe_load(module.DOCUMENTATION)['options'])
     documented |= set(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
@@ -35,7 +37,7 @@ def test_every_option_has_an_example(module):
     assert missing == []
 
 
-@pytest.mark.parametrize('module', [kms_key, kms_key_info, kms_key_migrate], ids=lambda m: m.__name__.split('.')[-1])
+@pytest.mark.parametrize('module', MODULES, ids=lambda m: m.__name__.split('.')[-1])
 def test_examples_use_the_fully_qualified_module_name(module):
     name = module.__name__.split('.')[-1]
     assert re.search(r'^\s+ncloud\.kms\.%s:' % name, module.EXAMPLES, re.MULTILINE)
