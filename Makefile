@@ -1,8 +1,11 @@
 # ncloud.kms: the commands a newcomer needs. Everything runs offline apart from the package registries.
-.PHONY: demo test bench reliability sanity units integration lint build-install venv
+.PHONY: demo emulator test bench reliability sanity units integration lint build-install venv
 
 demo:  ## build and install the collection, run the playbooks twice against the embedded emulator
 	tests/utils/demo.sh
+
+emulator:  ## start the KMS emulator on 127.0.0.1:8080-8082 for your own playbooks; prints the export lines
+	tests/utils/emulator.sh
 
 test:  ## every test: sanity, unit, emulator and integration tests
 	tests/run-tests.sh all

@@ -12,7 +12,7 @@ structured failure.
 import os
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, _load_params, env_fallback, missing_required_lib
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import (
     BASE_URLS, ENDPOINT_ENV, GLOBAL, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, EndpointError, KmsApiError, KmsClient,
@@ -53,17 +53,28 @@ def like_for_like(before, after):
     return {'before': before, 'after': after}
 
 
+def given_options():
+    """The options as the task gave them, before defaults and fallbacks (an explicit null stays a key)."""
+    try:
+        return _load_params()
+    except Exception:  # pylint: disable=broad-exception-caught
+        return {}
+
+
 class KmsModule(object):
     """Common options, clients, guarded writes, diff and result for one module run."""
 
     argument_spec = {}
     module_kwargs = {}
+    # The result of a run that found no key to act on (check mode, or an explicitly null key_tag).
+    empty_result = {'key': {}}
 
     def __init__(self):
         spec = dict(AUTH_ARGUMENT_SPEC)
         spec.update(self.argument_spec)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
         self.params = self.module.params
+        self.given = given_options()
         self.check_mode = self.module.check_mode
         self.changed = False
         self.actions = []
@@ -110,6 +121,15 @@ class KmsModule(object):
             return check_endpoint(override, ENDPOINT_OPTIONS[region])
         return BASE_URLS[(self.params['site'], region)]
 
+    def endpoint_source(self, region=GLOBAL):
+        """Where a boundary's endpoint comes from, for messages about reaching it."""
+        option = ENDPOINT_OPTIONS[region]
+        if option in self.given:
+            return 'the option %s' % option
+        if self.params[option]:
+            return 'the environment variable %s' % ENDPOINT_ENV[region]
+        return "the %s site's default (set %s or %s to use another)" % (self.params['site'], option, ENDPOINT_ENV[region])
+
     def client(self, region=GLOBAL):
         """The client of one boundary; all clients of a run share one HTTP session."""
         if region not in self._clients:
@@ -118,7 +138,8 @@ class KmsModule(object):
             verify = self.params['ca_path'] or True if self.params['validate_certs'] else False
             self._clients[region] = KmsClient(
                 self.base_url(region), self.params['access_key'], self.params['secret_key'], self._session,
-                timeout=self.params['timeout'], retries=self.params['retries'], verify=verify)
+                timeout=self.params['timeout'], retries=self.params['retries'], verify=verify,
+                endpoint_source=self.endpoint_source(region))
         return self._clients[region]
 
     def write(self, client, description, method, path, body=None, idempotent=True, recover=None):
@@ -140,6 +161,10 @@ class KmsModule(object):
         self.changed = True
         self.actions.append(description)
         return data
+
+    def null_key_tag(self):
+        """Whether the task gave ``key_tag: null`` (not left it out): the tag of a key check mode did not create."""
+        return 'key_tag' in self.given and self.given['key_tag'] is None
 
     def key_missing(self, message):
         """A key the task needs is not there. Outside check mode a failure; in check mode a warning,
@@ -170,6 +195,10 @@ class KmsModule(object):
         module = cls()
         module._validate_common()
         module.validate()
+        if module.null_key_tag():
+            module.key_missing('key_tag is null, as in the record check mode returns for a key it would create, so '
+                               'this task cannot tell which key it is about; it can be predicted once that key exists')
+            module.exit(**module.empty_result)
         try:
             result, before, after = module.run()
         except KmsApiError as exc:

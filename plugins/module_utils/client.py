@@ -219,8 +219,9 @@ class KmsClient(object):
     """Signs and sends requests to one KMS boundary (global, KR or JPN)."""
 
     def __init__(self, base_url, access_key, secret_key, session, timeout=30, retries=5, verify=True,
-                 backoff_base=0.5, backoff_cap=10.0, sleep=time.sleep, clock=time.time):
+                 backoff_base=0.5, backoff_cap=10.0, sleep=time.sleep, clock=time.time, endpoint_source=None):
         self.base_url = base_url
+        self.endpoint_source = endpoint_source or "the client's base URL"
         self.access_key = access_key
         self._secret_key = secret_key
         self.session = session
@@ -280,12 +281,12 @@ class KmsClient(object):
                     method, self.base_url + uri, data=payload, headers=self._headers(method, uri, payload is not None),
                     timeout=self.timeout, verify=self.verify, allow_redirects=False)
             except requests.exceptions.RequestException as exc:
+                message = describe_transport_error(exc, self.base_url, self.endpoint_source)
                 if isinstance(exc, requests.exceptions.SSLError):
-                    raise KmsApiError('%s (%s)' % (describe_transport_error(exc), self.base_url), method=method,
-                                      path=uri, attempts=attempt, maybe_applied=maybe_applied)
+                    raise KmsApiError(message, method=method, path=uri, attempts=attempt, maybe_applied=maybe_applied)
                 sent = not is_not_sent(exc)
-                last = KmsApiError('%s (%s)' % (describe_transport_error(exc), self.base_url), method=method,
-                                   path=uri, attempts=attempt, maybe_applied=maybe_applied or (sent and method != 'GET'))
+                last = KmsApiError(message, method=method, path=uri, attempts=attempt,
+                                   maybe_applied=maybe_applied or (sent and method != 'GET'))
                 if sent and not idempotent:
                     raise last
                 maybe_applied = last.maybe_applied
@@ -369,15 +370,43 @@ def first_field(places, names):
     return None
 
 
-def describe_transport_error(exc):
-    if isinstance(exc, requests.exceptions.Timeout):
-        return 'no answer within the timeout'
+# What urllib3 and OpenSSL say when a TLS client meets a server that answers plain HTTP.
+PLAIN_HTTP_SIGNS = ('WRONG_VERSION_NUMBER', 'wrong version number', 'RECORD_LAYER_FAILURE', 'http request',
+                    'packet length too long', 'unknown protocol')
+CONNECT_REASONS = (
+    ('Connection refused', 'connection refused: nothing listens there'),
+    ('NameResolutionError', 'the host name does not resolve'),
+    ('Name or service not known', 'the host name does not resolve'),
+    ('nodename nor servname', 'the host name does not resolve'),
+    ('Temporary failure in name resolution', 'the host name does not resolve'),
+    ('Network is unreachable', 'the network is unreachable'),
+    ('No route to host', 'no route to the host'),
+    ('RemoteDisconnected', 'the connection was dropped without an answer'),
+    ('Connection aborted', 'the connection was dropped without an answer'),
+    ('Connection reset', 'the connection was reset'),
+)
+
+
+def describe_transport_error(exc, base_url, source):
+    """One sentence naming the endpoint and what set it, without urllib3's own retry wording."""
+    text = repr(exc) + str(exc)
     if isinstance(exc, requests.exceptions.SSLError):
-        return ('TLS failed (%s): set ca_path to the CA bundle that signed the endpoint certificate, '
-                'or validate_certs=false only for testing' % first_line(exc))
+        if any(sign in text for sign in PLAIN_HTTP_SIGNS):
+            return ('%s does not speak TLS (it answered in plain HTTP): use http:// for a local emulator on a '
+                    'loopback host, or check the host and port; the endpoint is set by %s' % (base_url, source))
+        return ('TLS with %s failed (%s): set ca_path to the CA bundle that signed the endpoint certificate, '
+                'or validate_certs=false only for testing; the endpoint is set by %s' % (base_url, tls_reason(text), source))
+    if isinstance(exc, requests.exceptions.Timeout):
+        return 'no answer from %s within the timeout; the endpoint is set by %s' % (base_url, source)
     if isinstance(exc, requests.exceptions.ConnectionError):
-        return 'connection failed or was dropped: %s' % first_line(exc)
-    return '%s: %s' % (type(exc).__name__, first_line(exc))
+        reason = next((said for sign, said in CONNECT_REASONS if sign in text), 'connection failed or was dropped')
+        return 'cannot reach %s (%s); the endpoint is set by %s' % (base_url, reason, source)
+    return '%s with %s: %s' % (type(exc).__name__, base_url, first_line(exc))
+
+
+def tls_reason(text):
+    found = re.search(r'\[SSL: [A-Z_]+\][^(\'"]*', text) or re.search(r'certificate verify failed[^(\'"]*', text)
+    return found.group(0).strip() if found else 'the TLS handshake failed'
 
 
 def first_line(exc):

@@ -12,7 +12,9 @@ try:
 except ImportError:  # pragma: no cover
     from urllib import quote  # type: ignore
 
-from ansible_collections.ncloud.kms.plugins.module_utils.client import INVALID_RESPONSE, KmsApiError
+from ansible_collections.ncloud.kms.plugins.module_utils.client import (
+    BASE_URLS, GLOBAL, INVALID_RESPONSE, REGIONS, KmsApiError,
+)
 
 NAME_MIN, NAME_MAX = 3, 15
 NAME_CHARS = re.compile(r'^[A-Za-z0-9_-]+$')
@@ -23,6 +25,7 @@ PROTECTIONS = ['BASIC', 'COMMON_HSM']
 STATUSES = ['ENABLE', 'DISABLE', 'REVOKE']
 MAX_VERSIONS = 100
 DAY_MS = 24 * 3600 * 1000
+DELETION_DELAY_MS = 72 * 3600 * 1000
 
 # API field -> returned field, and whether the value is a millisecond timestamp.
 RECORD_FIELDS = (
@@ -148,10 +151,37 @@ def read_back(client, key):
 
 def find_key_by_name(client, name):
     """The list record of the key with this name, reading pages only until it is found."""
+    return find_first_named(client, [name])
+
+
+def find_first_named(client, names):
+    """In one listing, the list record of the first of ``names`` that a key has (most wanted first).
+
+    Pages are read only until the first name is met; the later names need the whole listing otherwise.
+    """
+    seen = {}
     for key in client.iter_keys():
-        if key.get('keyName') == name:
-            return key
-    return None
+        if key.get('keyName') in names:
+            seen.setdefault(key['keyName'], key)
+            if names[0] in seen:
+                break
+    return next((seen[name] for name in names if name in seen), None)
+
+
+def other_boundaries(site, region):
+    """The boundaries of the site other than ``region`` (None is global)."""
+    return [other for other in (GLOBAL,) + REGIONS if other != region and (site, other) in BASE_URLS]
+
+
+def boundary_name(region):
+    return 'global' if region is GLOBAL else region
+
+
+def deletion_date(key, now_ms):
+    """When a key in REVOKE is destroyed: the answer's, else 72 hours (doc) after its status changed."""
+    if key.get('destroyDate'):
+        return key['destroyDate']
+    return int(key.get('statusDate') or now_ms) + DELETION_DELAY_MS
 
 
 def find_key(client, name=None, key_tag=None, full=False):

@@ -10,6 +10,11 @@ version_added: 0.1.0
 description:
   - Makes one NCP Key Management Service key match the task, creating, updating or deleting it.
   - Finds the key by O(name) (reading list pages only until the name is found) or by O(key_tag) (one read).
+  - With O(rename_from), the key is called O(name); if no key is, the key called O(rename_from) is renamed
+    to O(name); if neither exists, a key named O(name) is created. One task, safe to run again.
+  - When a task does not find its key by name in the boundary it addresses and is about to create it (or
+    to report it absent), it looks for the name in the site's other boundaries (one list call each, only on
+    that path) and warns when the name is there, naming the O(region) to give.
   - Options that are not given are never compared and never changed.
   - O(key_type), O(protection) and O(convergent) cannot change after creation. A task that asks for
     another value on an existing key fails before any write and says what the key has.
@@ -26,10 +31,22 @@ options:
   key_tag:
     description:
       - The key's tag, which addresses an existing key directly (one API read, no listing).
+      - A miss is confirmed by listing the boundary. It fails the task, or warns in check mode, where an
+        earlier task of the same run may be the one that creates the key.
+      - An explicit V(null) (the O(key_tag) check mode returns for a key it would create) cannot be
+        predicted. It warns in check mode and fails otherwise.
     type: str
+  rename_from:
+    description:
+      - The key's former name. When no key is called O(name) but one is called O(rename_from), that key is
+        renamed to O(name) (and then made to match the other options). When neither exists, O(name) is created.
+      - The way to rename a key in a task that can run again. Needs O(name) and O(state=present); not with O(key_tag).
+    type: str
+    version_added: 0.2.0
   state:
     description:
-      - V(present) creates or updates the key. A key pending deletion has its deletion cancelled.
+      - V(present) creates or updates the key. A key pending deletion has its deletion cancelled, with a
+        warning that names the deletion date that was cancelled.
       - V(absent) requests the key's deletion; NCP destroys it 72 hours later unless O(force_delete) is set.
     type: str
     choices: [present, absent]
@@ -127,7 +144,12 @@ EXAMPLES = r'''
     timeout: 20
     retries: 3
 
-- name: Rename a key addressed by its tag
+- name: Rename app-data to app-data-v2, safe to run again (creates app-data-v2 when neither exists)
+  ncloud.kms.kms_key:
+    name: app-data-v2
+    rename_from: app-data
+
+- name: Rename a key addressed by its tag (for those who hold the tag)
   ncloud.kms.kms_key:
     key_tag: "{{ app_key.key.key_tag }}"
     name: app-data-v2
@@ -242,7 +264,9 @@ key:
       type: str
       sample: '2026-11-22T10:00:00.000Z'
     deletion_date:
-      description: When a key pending deletion will be destroyed, ISO 8601 UTC, when the API reports it.
+      description:
+        - When a key pending deletion will be destroyed, ISO 8601 UTC. After a deletion request, 72 hours after
+          the request (NCP's documented delay), unless the API reports the date.
       type: str
       sample: '2026-11-25T10:00:00.000Z'
 actions:
@@ -271,10 +295,13 @@ error:
 '''
 
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
-from ansible_collections.ncloud.kms.plugins.module_utils.client import REGIONS
+import time
+
+from ansible_collections.ncloud.kms.plugins.module_utils.client import REGIONS, KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, Change, apply_changes, check_name_option, find_key,
-    find_key_by_name, get_key, key_record,
+    KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, Change, apply_changes, boundary_name, check_name_option,
+    deletion_date, describe_key, find_first_named, find_key, find_key_by_name, get_key, iso_utc, key_record,
+    name_problem, other_boundaries,
 )
 
 # option -> (API field, value for a new key): the options that cannot change after creation.
@@ -289,6 +316,7 @@ class KmsKey(KmsModule):
     argument_spec = dict(
         name=dict(type='str'),
         key_tag=dict(type='str', no_log=False),
+        rename_from=dict(type='str'),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         enabled=dict(type='bool'),
         key_type=dict(type='str', choices=KEY_TYPES),
@@ -300,13 +328,22 @@ class KmsKey(KmsModule):
         region=dict(type='str', choices=list(REGIONS)),
         force_delete=dict(type='bool', default=False),
     )
-    module_kwargs = dict(required_one_of=[('name', 'key_tag')])
+    module_kwargs = dict(required_one_of=[('name', 'key_tag')], mutually_exclusive=[('rename_from', 'key_tag')],
+                         required_by={'rename_from': 'name'})
 
     # ---- input -------------------------------------------------------------------------------
 
     def validate(self):
         p = self.params
         check_name_option(self)
+        if p['rename_from'] is not None:
+            problem = name_problem(p['rename_from'], 'rename_from')
+            if problem:
+                self.fail(problem)
+            if p['state'] != 'present':
+                self.fail('rename_from needs state=present: it renames a key, and state=absent deletes one')
+            if p['rename_from'] == p['name']:
+                self.fail('rename_from must differ from name; both are %r' % p['name'])
         if p['convergent'] and p['key_type'] not in (None, 'AES256'):
             self.fail('convergent=true is only allowed with key_type=AES256; got key_type=%s' % p['key_type'])
         period = p['rotation_period']
@@ -322,6 +359,35 @@ class KmsKey(KmsModule):
     def needs_full_record(self):
         p = self.params
         return p['state'] == 'present' and any(p[o] is not None for o in ('memo', 'auto_rotation', 'rotation_period'))
+
+    def find(self, client):
+        """The key by tag, by name, or (with rename_from) by name else by its former name: one listing."""
+        p = self.params
+        if p['rename_from'] is None:
+            return find_key(client, p['name'], p['key_tag'], full=self.needs_full_record())
+        found = find_first_named(client, [p['name'], p['rename_from']])
+        if found is not None and self.needs_full_record():
+            return get_key(client, found['keyTag'])
+        return found
+
+    def warn_if_elsewhere(self, outcome):
+        """The name is not in the addressed boundary: say so when another boundary of the site has it."""
+        p = self.params
+        if p['name'] is None:
+            return
+        here = boundary_name(p['region'])
+        for region in other_boundaries(p['site'], p['region']):
+            try:
+                key = find_key_by_name(self.client(region), p['name'])
+            except KmsApiError as exc:
+                self.module.warn('no key named %s in the %s boundary; looking for it in %s failed too: %s'
+                                 % (p['name'], here, boundary_name(region), exc))
+                continue
+            if key is not None:
+                hint = 'leave out region' if region is None else 'add region: %s' % region
+                self.module.warn('no key named %s in the %s boundary, but the %s boundary has one (key_tag %s): %s. '
+                                 'To manage that key, %s.' % (p['name'], here, boundary_name(region), key['keyTag'],
+                                                              outcome, hint))
 
     # ---- compare -------------------------------------------------------------------------------
 
@@ -390,11 +456,6 @@ class KmsKey(KmsModule):
         return key
 
     def create(self, client):
-        if self.params['name'] is None:
-            self.fail('no key has key_tag %s; a new key needs name (and no key_tag)' % self.params['key_tag'])
-        if self.params['key_tag'] is not None:
-            self.fail('no key has key_tag %s; to create a key named %s, leave out key_tag'
-                      % (self.params['key_tag'], self.params['name']))
         body = self.create_body()
         key = self.write(client, 'create key', 'POST', '/keys', body=body,
                          recover=lambda exc: self.recover_lost_create(client, body, exc))
@@ -419,18 +480,40 @@ class KmsKey(KmsModule):
                       '(differs in %s); it was not made by this task' % (body['keyName'], ', '.join(differs) or 'existence'))
         return key
 
+    def delete(self, client, key):
+        """Request deletion (and destroy at once with force_delete); the record carries the deletion date."""
+        after = apply_changes(self, client, key, self.deletion_changes(key))
+        if after is not None:
+            after['destroyDate'] = deletion_date(after, int(time.time() * 1000))
+        return after
+
+    def update(self, client, key):
+        self.check_immutable(key)
+        if key['status'] == 'REVOKE':
+            self.module.warn('%s was pending deletion (to be destroyed %s); state=present cancels the deletion%s'
+                             % (describe_key(key), iso_utc(key.get('destroyDate')) or 'in 72 hours',
+                                '' if self.params['enabled'] is False else ' and enables it again'))
+        return apply_changes(self, client, key, self.planned_changes(key))
+
     def run(self):
         p = self.params
         client = self.client(p['region'])
-        found = find_key(client, p['name'], p['key_tag'], full=self.needs_full_record())
+        found = self.find(client)
         before = key_record(found, p['region']) if found else {}
+        if found is None and p['key_tag'] is not None and p['state'] == 'present':
+            how = ('to create a key named %s, leave out key_tag' % p['name'] if p['name']
+                   else 'a new key needs name (and no key_tag)')
+            self.key_missing('no key has key_tag %s in the %s boundary; %s' % (p['key_tag'], boundary_name(p['region']), how))
+            return {'key': {}}, None, None
         if p['state'] == 'absent':
-            after_key = found and apply_changes(self, client, found, self.deletion_changes(found))
+            if found is None:
+                self.warn_if_elsewhere('nothing was deleted')
+            after_key = found and self.delete(client, found)
         elif found is None:
+            self.warn_if_elsewhere('a new key of that name is created in the %s boundary' % boundary_name(p['region']))
             after_key = self.create(client)
         else:
-            self.check_immutable(found)
-            after_key = apply_changes(self, client, found, self.planned_changes(found))
+            after_key = self.update(client, found)
         after = key_record(after_key, p['region']) if after_key else {}
         return {'key': after}, before, after
 

@@ -208,6 +208,8 @@ from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
 
 
 class KmsKeyInfo(KmsModule):
+    empty_result = {'kms_keys': []}
+
     argument_spec = dict(
         name=dict(type='str'),
         key_tag=dict(type='str', no_log=False),

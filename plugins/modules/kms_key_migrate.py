@@ -13,6 +13,8 @@ description:
   - A key already in the target region is left as it is (C(changed=false)).
   - NCP migrates only disabled keys. A disabled global key is migrated as it is and stays disabled in the
     target region. An enabled one fails before any write, unless O(disable_for_migration=true).
+  - A key found nowhere fails; in check mode it is a warning, because an earlier task of the same run may
+    be the one that creates it.
   - Fails before any write when an isolation key of the same name already exists in the target region,
     when the global key is pending deletion, or when the key lives in the other isolation region
     (isolation keys cannot move between regions).
@@ -165,7 +167,7 @@ class KmsKeyMigrate(KmsModule):
         if stray:
             self.fail('%s lives in the %s isolation boundary (key_tag %s): an isolation key cannot move '
                       'between regions' % (self.describe(), other, stray['keyTag']))
-        self.fail('%s was not found in the global boundary nor in the %s isolation boundary' % (self.describe(), target))
+        self.key_missing('%s was not found in the global boundary nor in the %s isolation boundary' % (self.describe(), target))
 
     # ---- compare -------------------------------------------------------------------------------
 
@@ -241,6 +243,7 @@ class KmsKeyMigrate(KmsModule):
             target_key = find_key(self.client(target), p['name'], p['key_tag'])
             if target_key is None:
                 self.find_elsewhere(target)
+                return {'key': {}}, None, None
             return {'key': key_record(target_key, target)}, None, None
         target_key = find_key_by_name(self.client(target), global_key['keyName'])
         self.check_migratable(global_key, target_key, target)

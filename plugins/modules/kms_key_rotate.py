@@ -175,6 +175,8 @@ MAX_AGE_RANGE = (1, 3650)
 
 
 class KmsKeyRotate(KmsModule):
+    empty_result = {'key': {}, 'rotated': False}
+
     argument_spec = dict(
         name=dict(type='str'),
         key_tag=dict(type='str', no_log=False),
@@ -243,7 +245,7 @@ class KmsKeyRotate(KmsModule):
         key = find_key(client, p['name'], p['key_tag'])
         if key is None:
             self.key_missing('key %s was not found in the %s boundary' % (p['name'] or p['key_tag'], p['region'] or 'global'))
-            return {'key': {}, 'rotated': False}, None, None
+            return dict(self.empty_result), None, None
         self.check_state(key)
         previous, versions = get_versions(client, key['keyTag'])
         self.check_versions(key, previous)

@@ -1,86 +1,133 @@
 #!/usr/bin/env bash
 # make demo: the collection as a user gets it, against the embedded KMS emulator.
 #
-# Builds the collection with ansible-galaxy, installs the tarball into an empty collections path,
-# starts the emulator on free loopback ports, runs playbooks/key_lifecycle.yml twice and
-# playbooks/migrate_to_region.yml twice, lets 100 days pass in the emulator and runs
-# playbooks/rotate_due_keys.yml twice (and any playbooks named in DEMO_EXTRA_PLAYBOOKS), and prints
-# where the keys are. Exits non-zero when a
-# first run changed nothing or a second run changed anything. The emulator stops on any exit.
+# Builds the collection with ansible-galaxy, installs the tarball into an empty collections path (with a
+# virtual environment holding only ansible-core and requests), starts the emulator on free loopback ports and:
+#   1. runs every playbook (and the README's example tasks) with --check on the empty emulator: nothing may
+#      fail and nothing may be written;
+#   2. runs playbooks/key_lifecycle.yml twice and playbooks/migrate_to_region.yml twice, lets 100 days pass in
+#      the emulator and runs playbooks/rotate_due_keys.yml twice, then the README's example tasks twice (and any
+#      playbooks named in DEMO_EXTRA_PLAYBOOKS);
+#   3. prints where the keys are.
+# Exits non-zero when a check run fails or writes, a first run changed nothing or a second run changed anything.
+# The emulator stops on any exit.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PLAYBOOKS="key_lifecycle.yml migrate_to_region.yml rotate_due_keys.yml ${DEMO_EXTRA_PLAYBOOKS:-}"
+
+changed_count() {
+    sed -n 's/^localhost *: .*changed=\([0-9]*\).*/\1/p' "$1"
+}
 
 run_playbook_twice() {
     local playbook="$1" log first second
     for run in first second; do
         echo
-        echo "=== $playbook: $run run ==="
+        echo "=== $(basename "$playbook"): $run run ==="
         log="$DEMO_WORK/$(basename "$playbook" .yml)-$run.log"
-        ansible-playbook "$repo/playbooks/$playbook" | tee "$log"
-        changed="$(sed -n 's/^localhost *: .*changed=\([0-9]*\).*/\1/p' "$log")"
-        if [ "$run" = first ]; then first="$changed"; else second="$changed"; fi
+        ansible-playbook "$playbook" | tee "$log"
+        if [ "$run" = first ]; then first="$(changed_count "$log")"; else second="$(changed_count "$log")"; fi
     done
     if [ "${first:-0}" -eq 0 ] || [ "${second:-1}" -ne 0 ]; then
         echo "FAIL: $playbook changed $first task(s) on the first run and $second on the second" >&2
         exit 1
     fi
-    echo ">>> $playbook: first run changed=$first, second run changed=0"
+    echo ">>> $(basename "$playbook"): first run changed=$first, second run changed=0"
+}
+
+admin() {
+    python - "$KMS_EMULATOR_ADMIN/$1" "$2" "${3:-}" <<'PY'
+import json, sys, urllib.request
+url, method, body = sys.argv[1], sys.argv[2], sys.argv[3]
+request = urllib.request.Request(url, data=body.encode() if body else None, method=method,
+                                 headers={'Content-Type': 'application/json'})
+print(json.dumps(json.load(urllib.request.urlopen(request))))
+PY
+}
+
+check_everything_first() {
+    # What an operator sees with --check before the first real run on a fresh account.
+    for playbook in $PLAYBOOKS "$DEMO_WORK/readme_examples.yml"; do
+        case "$playbook" in /*) ;; *) playbook="$repo/playbooks/$playbook" ;; esac
+        echo
+        echo "=== $(basename "$playbook"): --check on the empty emulator ==="
+        ansible-playbook --check "$playbook"
+    done
+    writes="$(admin requests GET | python -c 'import json, sys; print(json.load(sys.stdin)["writes"])')"
+    if [ "$writes" -ne 0 ]; then
+        echo "FAIL: the --check runs sent $writes write(s)" >&2
+        exit 1
+    fi
+    echo ">>> every playbook passed --check on an empty emulator, with no write"
 }
 
 show_keys() {
     echo
     echo "=== where the keys are (the emulator's own view) ==="
-    python - "$KMS_EMULATOR_ADMIN/keys" <<'PY'
-import json, sys, urllib.request
-keys = json.load(urllib.request.urlopen(sys.argv[1]))
-print('%-8s %-11s %-8s %-11s %s' % ('BOUNDARY', 'NAME', 'TYPE', 'PROTECTION', 'STATUS'))
-for boundary in ('global', 'KR', 'JPN'):
+    admin keys GET | python -c '
+import json, sys
+keys = json.load(sys.stdin)
+print("%-8s %-11s %-8s %-11s %-8s %s" % ("BOUNDARY", "NAME", "TYPE", "PROTECTION", "STATUS", "VERSION"))
+for boundary in ("global", "KR", "JPN"):
     for key in keys[boundary]:
-        print('%-8s %-11s %-8s %-11s %s' % (boundary, key['keyName'], key['keyType'], key['protectionType'], key['status']))
-PY
+        print("%-8s %-11s %-8s %-11s %-8s %s" % (boundary, key["keyName"], key["keyType"], key["protectionType"],
+                                                key["status"], key["currentVersion"]))'
 }
 
-age_keys() {
-    echo
-    echo "=== let $1 days pass in the emulator (keys with automatic rotation rotate themselves) ==="
-    python - "$KMS_EMULATOR_ADMIN/age" "$1" <<'PY'
-import json, sys, urllib.request
-request = urllib.request.Request(sys.argv[1], data=json.dumps({'days': int(sys.argv[2])}).encode(), method='POST',
-                                 headers={'Content-Type': 'application/json'})
-print(json.load(urllib.request.urlopen(request)))
+readme_examples() {
+    # The README's example tasks (the yaml block after the "tested example" marker), as one playbook.
+    python - "$repo/README.md" "$DEMO_WORK/readme_examples.yml" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+block = re.search(r'<!-- tested example: make demo runs these tasks[^>]*-->\s*```yaml\n(.*?)```', text, re.S).group(1)
+tasks = '\n'.join('    ' + line if line else line for line in block.splitlines())
+play = ('---\n- name: The README example tasks\n  hosts: localhost\n  gather_facts: false\n  module_defaults:\n'
+        '    group/ncloud.kms.kms:\n'
+        "      access_key: \"{{ lookup('ansible.builtin.env', 'NCLOUD_ACCESS_KEY') }}\"\n"
+        "      secret_key: \"{{ lookup('ansible.builtin.env', 'NCLOUD_SECRET_KEY') }}\"\n"
+        '  tasks:\n' + tasks + '\n')
+open(sys.argv[2], 'w').write(play)
 PY
 }
 
 if [ "${1:-}" = "--inside-emulator" ]; then
-    run_playbook_twice key_lifecycle.yml
-    run_playbook_twice migrate_to_region.yml
-    age_keys 100
-    run_playbook_twice rotate_due_keys.yml
+    readme_examples
+    check_everything_first
+    run_playbook_twice "$repo/playbooks/key_lifecycle.yml"
+    run_playbook_twice "$repo/playbooks/migrate_to_region.yml"
+    echo
+    echo "=== let 100 days pass in the emulator (keys with automatic rotation rotate themselves) ==="
+    admin age POST '{"days": 100}'
+    run_playbook_twice "$repo/playbooks/rotate_due_keys.yml"
+    run_playbook_twice "$DEMO_WORK/readme_examples.yml"
     for playbook in ${DEMO_EXTRA_PLAYBOOKS:-}; do
-        run_playbook_twice "$playbook"
+        run_playbook_twice "$repo/playbooks/$playbook"
     done
     show_keys
     exit 0
 fi
 
-bin="$("$repo/tests/venv.sh")"
+# Only what the collection needs: ansible-core and requests (not the test tools).
+bin="$(KMS_VENV="$repo/.venv-demo" KMS_REQUIREMENTS="$repo/tests/requirements-demo.txt" "$repo/tests/venv.sh")"
 export PATH="$bin:$PATH"
 export DEMO_WORK="$repo/.tmp/demo"
 rm -rf "$DEMO_WORK"
 mkdir -p "$DEMO_WORK/collections"
 
+# Only the installed tarball is visible to the playbooks, not this checkout; set before the install so that
+# ansible-galaxy installs into a path it is configured to use.
+export ANSIBLE_COLLECTIONS_PATH="$DEMO_WORK/collections"
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
+
 echo "=== build and install the collection ==="
 ansible-galaxy collection build "$repo" --output-path "$DEMO_WORK" --force
 tarball="$(ls "$DEMO_WORK"/ncloud-kms-*.tar.gz)"
-if tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.tmp|tests/output|tests/bench/results|__pycache__|\.pytest_cache|\.git)(/|$)'; then
+if tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.venv-demo|\.tmp|tests/output|tests/bench/results|__pycache__|\.pytest_cache|\.git)(/|$)'; then
     echo "FAIL: the tarball holds test output, virtual environments or caches (above)" >&2
     exit 1
 fi
 ansible-galaxy collection install "$tarball" -p "$DEMO_WORK/collections" --force
 
-# Only the installed tarball is visible to the playbooks, not this checkout.
-export ANSIBLE_COLLECTIONS_PATH="$DEMO_WORK/collections"
-export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
 export ANSIBLE_INVENTORY="$repo/playbooks/inventory.ini"
 export ANSIBLE_NOCOWS=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_DISPLAY_SKIPPED_HOSTS=false
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_FORCE_COLOR="${ANSIBLE_FORCE_COLOR:-0}"
