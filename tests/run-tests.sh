@@ -1,56 +1,99 @@
 #!/usr/bin/env bash
 # The project's test command (make test): every test, offline apart from the package registries.
 #
-#   tests/run-tests.sh [sanity|units|integration|lint|build-install|reliability|all] [extra ansible-test arguments]
+#   tests/run-tests.sh [STAGE] [extra ansible-test arguments]
 #
-# 1. a virtual environment with pinned ansible-core 2.19 and the test requirements (tests/venv.sh);
-# 2. the checkout copied to $TMPDIR/ncloud-kms-test-*/ansible_collections/ncloud/kms, where ansible-test needs it;
-# 3. ansible-test sanity (no ignore entries), units (client, module and emulator tests) and
-#    integration (targets that start their own emulator), all with --local (no containers);
-# 4. ansible-lint (production profile) on the collection and playbooks, antsibull-changelog lint;
-# 5. build-install-run: the collection tarball installed into an empty path runs every playbook
-#    twice against the emulator, changing something the first time and nothing the second.
+# Stages:
+#   sanity, units, integration   ansible-test with --local (no containers), from a copy of the checkout at
+#                                $TMPDIR/.../ansible_collections/ncloud/kms (ansible-test needs that path)
+#   lint                         ansible-lint (production profile) and antsibull-changelog lint
+#   build-install                make demo plus playbooks/decommission.yml: the tarball installed into an empty
+#                                path runs every playbook with --check, then twice against the emulator
+#   publish                      antsibull-docs lint, galaxy-importer on the tarball, ansible-builder create
+#   compat                       on the oldest and newest ansible-core of tests/matrix/versions.txt: sanity,
+#                                ansible-doc of every plugin, the kms_key and kms_key_migrate targets and
+#                                build-install, against the built collection
+#   reliability                  the fault (3 seeds: faults and faults_sweep), bad-input, secrets and TLS targets,
+#                                with their figures
+#   all                          sanity, units, integration, lint, build-install, publish, compat (make test)
+#   matrix                       sanity, units and integration on every row of tests/matrix/versions.txt
+#
+# Environment: KMS_CORE and KMS_PYTHON run sanity/units/integration/build-install on that matrix row (its own
+# virtual environment) instead of the main one (ansible-core 2.19, tests/requirements.txt); KMS_FROM_TARBALL=1
+# tests the built and installed collection instead of a copy of the checkout.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 what="${1:-all}"
 shift || true
+timings=()
 
-bin="$("$repo/tests/venv.sh")"
+if [ -n "${KMS_CORE:-}" ]; then
+    bin="$("$repo/tests/matrix/venv.sh" "$KMS_CORE" "$KMS_PYTHON")"
+else
+    bin="$("$repo/tests/venv.sh")"
+fi
 export PATH="$bin:$PATH"
 python_version="$("$bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+core_version="$("$bin/python" -c 'import ansible; print(ansible.__version__)' 2>/dev/null || "$bin/ansible" --version | sed -n '1s/.*core \([0-9.]*\).*/\1/p')"
 
 # ansible-test bootstraps pip in its own virtual environments with a downloaded get-pip script;
 # that host is not reachable here, so an offline stand-in is put in its cache.
-pip_version="$("$bin/python" - <<'PY'
+seed_get_pip() {
+    local pip_version
+    pip_version="$("$bin/python" - <<'PY'
 import re, ansible_test, os
 path = os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py')
 print(re.search(r"pip='([0-9.]+)'", open(path).read()).group(1))
 PY
 )"
-mkdir -p "$HOME/.ansible/test/cache"
-cp "$repo/tests/utils/get_pip_standin.py" "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+    mkdir -p "$HOME/.ansible/test/cache"
+    cp "$repo/tests/utils/get_pip_standin.py" "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+}
 
-# ansible-test must run from .../ansible_collections/ncloud/kms: copy the tracked and new files there.
-# The copy lives outside the checkout: inside it, ansible-test would list files through the
-# checkout's git and see none of the (git-ignored) copy.
-test_root="${KMS_TEST_ROOT:-${TMPDIR:-/tmp}/ncloud-kms-test-$(printf '%s' "$repo" | sha256sum | cut -c1-12)}"
-collection="$test_root/ansible_collections/ncloud/kms"
-rm -rf "$collection"
-mkdir -p "$collection"
-if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
-    git -C "$repo" ls-files -z --cached --others --exclude-standard \
-        | (cd "$repo" && xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' ) \
-        | (cd "$repo" && tar --null -T - -cf -) | tar -xf - -C "$collection"
-else
-    (cd "$repo" && tar --exclude=./.venv --exclude=./.tmp --exclude=./tests/output -cf - .) | tar -xf - -C "$collection"
-fi
-cd "$collection"
+# ansible-test must run from .../ansible_collections/ncloud/kms. The copy lives outside the checkout: inside it,
+# ansible-test would list files through the checkout's git and see none of the (git-ignored) copy.
+prepare_collection() {
+    test_root="${KMS_TEST_ROOT:-${TMPDIR:-/tmp}/ncloud-kms-test-$(printf '%s' "$repo" | sha256sum | cut -c1-12)-$core_version}"
+    collection="$test_root/ansible_collections/ncloud/kms"
+    rm -rf "$collection"
+    mkdir -p "$collection"
+    if [ "${KMS_FROM_TARBALL:-0}" = 1 ]; then
+        rm -rf "$test_root/build" && mkdir -p "$test_root/build"
+        ansible-galaxy collection build "$repo" --output-path "$test_root/build" --force >/dev/null
+        rm -rf "$collection"
+        ansible-galaxy collection install "$test_root"/build/ncloud-kms-*.tar.gz -p "$test_root" --force >/dev/null
+    elif git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
+        git -C "$repo" ls-files -z --cached --others --exclude-standard \
+            | (cd "$repo" && xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' ) \
+            | (cd "$repo" && tar --null -T - -cf -) | tar -xf - -C "$collection"
+    else
+        (cd "$repo" && tar --exclude=./.venv --exclude=./.tmp --exclude=./tests/output -cf - .) | tar -xf - -C "$collection"
+    fi
+}
+
+timed() {
+    # Run one stage and remember how long it took.
+    local name="$1" start
+    shift
+    start=$(date +%s)
+    "$@"
+    timings+=("$(printf '%-44s %5ds' "$name" $(( $(date +%s) - start )))")
+}
+
+print_timings() {
+    echo
+    echo "=== stage times (CI budget: make test under 45 minutes) ==="
+    printf '%s\n' "${timings[@]}"
+}
 
 run_sanity() {
-    ansible-test sanity --local --python "$python_version" --color no "$@"
+    (cd "$collection" && ansible-test sanity --local --python "$python_version" --color no "$@")
 }
 run_units() {
-    ansible-test units --local --python "$python_version" --requirements --color no "$@"
+    (cd "$collection" && ansible-test units --local --python "$python_version" --requirements --color no "$@")
+}
+run_integration() {
+    (cd "$collection" && ansible-test integration --local --python "$python_version" --color no "$@")
 }
 run_lint() {
     (cd "$repo" && ansible-lint --profile production && antsibull-changelog lint)
@@ -58,32 +101,103 @@ run_lint() {
 run_build_install() {
     DEMO_EXTRA_PLAYBOOKS=decommission.yml "$repo/tests/utils/demo.sh"
 }
+run_publish() {
+    "$repo/tests/utils/publish-checks.sh"
+}
 run_reliability() {
     # The reliability and security figures: faults survived, bad inputs rejected, secrets found.
     local log="$test_root/reliability.log"
-    run_integration faults bad_input secrets reliability "$@" | tee "$log"
+    run_integration --allow-disabled faults faults_sweep bad_input secrets reliability "$@" | tee "$log"
     echo
     echo "=== reliability and security figures ==="
     grep -o 'FIGURES [^"]*' "$log" | sed 's/^FIGURES //; s/\\"/"/g'
 }
-run_integration() {
-    ansible-test integration --local --python "$python_version" --color no "$@"
+
+matrix_rows() {
+    # "core python role" for each row of the version table (filtered by role when given).
+    grep -v '^#' "$repo/tests/matrix/versions.txt" | awk -v role="${1:-}" 'NF == 3 && (role == "" || $3 == role) {print $1, $2, $3}'
+}
+
+run_compat() {
+    # The oldest and newest supported ansible-core, each on its own Python, against the built collection.
+    local core py role
+    while read -r core py role; do
+        [ "$role" = oldest ] || [ "$role" = newest ] || continue
+        timed "compat $core sanity (py$py)" env KMS_CORE="$core" KMS_PYTHON="$py" KMS_FROM_TARBALL=1 "$0" sanity
+        timed "compat $core ansible-doc (py$py)" env KMS_CORE="$core" KMS_PYTHON="$py" KMS_FROM_TARBALL=1 "$0" ansible-doc
+        timed "compat $core kms_key, kms_key_migrate (py$py)" env KMS_CORE="$core" KMS_PYTHON="$py" KMS_FROM_TARBALL=1 \
+            "$0" integration kms_key kms_key_migrate
+        timed "compat $core build-install-run (py$py)" env KMS_DEMO_CORE="$core" KMS_DEMO_PYTHON="$py" "$0" build-install
+    done < <(matrix_rows)
+}
+
+run_ansible_doc() {
+    # Every plugin's documentation renders with this ansible-core.
+    local plugin
+    for plugin in $(cd "$collection/plugins/modules" && ls ./*.py | sed 's|^\./||; s|\.py$||'); do
+        ANSIBLE_COLLECTIONS_PATH="$test_root" ansible-doc "ncloud.kms.$plugin" >/dev/null
+        echo "ansible-doc ncloud.kms.$plugin: ok ($core_version)"
+    done
+    for plugin in $(cd "$collection/plugins" && ls lookup/*.py 2>/dev/null | sed 's|^lookup/||; s|\.py$||'); do
+        ANSIBLE_COLLECTIONS_PATH="$test_root" ansible-doc -t lookup "ncloud.kms.$plugin" >/dev/null
+        echo "ansible-doc -t lookup ncloud.kms.$plugin: ok ($core_version)"
+    done
+}
+
+run_matrix() {
+    # Every row: sanity, units, integration, each timed; a table at the end. Goes on after a failure.
+    local core py role stage start status table=() failed=0
+    while read -r core py role; do
+        for stage in sanity units integration; do
+            start=$(date +%s)
+            if env KMS_CORE="$core" KMS_PYTHON="$py" KMS_FROM_TARBALL=1 "$0" "$stage" \
+                    >"$repo/.tmp/matrix/$core-$stage.log" 2>&1; then
+                status=pass
+            else
+                status=FAIL
+                failed=1
+            fi
+            table+=("$(printf '| %-8s | %-6s | %-11s | %-4s | %5ds |' "$core" "$py" "$stage" "$status" $(( $(date +%s) - start )))")
+            echo "${table[-1]}"
+        done
+    done < <(matrix_rows)
+    echo
+    echo "make test-matrix, $(date -u +%Y-%m-%d), logs in .tmp/matrix/"
+    echo "| ansible-core | python | stage | result | time |"
+    echo "|---|---|---|---|---|"
+    printf '%s\n' "${table[@]}"
+    return "$failed"
 }
 
 case "$what" in
-    sanity) run_sanity "$@" ;;
-    units) run_units "$@" ;;
-    integration) run_integration "$@" ;;
+    sanity|units|integration|ansible-doc|reliability)
+        seed_get_pip
+        prepare_collection
+        case "$what" in
+            sanity) run_sanity "$@" ;;
+            units) run_units "$@" ;;
+            integration) run_integration "$@" ;;
+            ansible-doc) run_ansible_doc ;;
+            reliability) run_reliability "$@" ;;
+        esac
+        ;;
     lint) run_lint ;;
     build-install) run_build_install ;;
-    reliability) run_reliability "$@" ;;
+    publish) run_publish ;;
+    compat) run_compat; print_timings ;;
+    matrix) mkdir -p "$repo/.tmp/matrix"; run_matrix ;;
     all)
-        run_sanity
-        run_units
-        run_integration
-        run_lint
-        run_build_install
-        echo "all test stages passed: sanity, units, integration, lint, build-install-run"
+        seed_get_pip
+        prepare_collection
+        timed "sanity (ansible-core $core_version, py$python_version)" run_sanity
+        timed "units" run_units
+        timed "integration (every target; faults with 1 seed)" run_integration
+        timed "lint" run_lint
+        timed "build-install-run" run_build_install
+        timed "publish checks" run_publish
+        run_compat
+        print_timings
+        echo "all test stages passed: sanity, units, integration, lint, build-install-run, publish, compat (oldest and newest)"
         ;;
-    *) echo "usage: $0 [sanity|units|integration|lint|build-install|reliability|all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [sanity|units|integration|lint|build-install|publish|compat|ansible-doc|reliability|matrix|all]" >&2; exit 2 ;;
 esac

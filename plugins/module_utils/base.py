@@ -9,25 +9,14 @@ check-mode guard on every write, the diff, and the one place that builds the res
 structured failure.
 """
 
-import os
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, _load_params, env_fallback, missing_required_lib
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import (
-    BASE_URLS, ENDPOINT_ENV, GLOBAL, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, EndpointError, KmsApiError, KmsClient,
-    check_endpoint,
+    ENDPOINT_ENV, GLOBAL, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, KmsApiError,
 )
-
-try:
-    import requests
-except ImportError:  # pragma: no cover - reported through HAS_REQUESTS
-    requests = None
-
-
-ENDPOINT_OPTIONS = {GLOBAL: 'endpoint', 'KR': 'endpoint_kr', 'JPN': 'endpoint_jpn'}
-TIMEOUT_RANGE = (1, 600)
-RETRIES_RANGE = (0, 10)
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import KmsConnection
 
 AUTH_ARGUMENT_SPEC = dict(
     access_key=dict(type='str', no_log=False, fallback=(env_fallback, ['NCLOUD_ACCESS_KEY'])),
@@ -78,8 +67,7 @@ class KmsModule(object):
         self.check_mode = self.module.check_mode
         self.changed = False
         self.actions = []
-        self._session = None
-        self._clients = {}
+        self.connection = KmsConnection(self.params, self.fail, self.given)
 
     # ---- input -------------------------------------------------------------------------------
 
@@ -89,25 +77,7 @@ class KmsModule(object):
     def _validate_common(self):
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib('requests'), exception=str(REQUESTS_IMPORT_ERROR))
-        for option, env in (('access_key', 'NCLOUD_ACCESS_KEY'), ('secret_key', 'NCLOUD_SECRET_KEY')):
-            if not self.params[option]:
-                self.fail('%s is required: set the option %s or the environment variable %s'
-                          % (option, option, env))
-        for option, (low, high) in (('timeout', TIMEOUT_RANGE), ('retries', RETRIES_RANGE)):
-            if not low <= self.params[option] <= high:
-                self.fail('%s must be between %d and %d; got %d' % (option, low, high, self.params[option]))
-        for region in self.regions():
-            if (self.params['site'], region) not in BASE_URLS:
-                self.fail('region %s is not offered on the %s site: only global keys exist there'
-                          % (region, self.params['site']))
-        if self.params['ca_path'] and not os.path.isfile(self.params['ca_path']):
-            self.fail('ca_path must name a CA bundle file (PEM); %s is not a file' % self.params['ca_path'])
-        for option in ENDPOINT_OPTIONS.values():
-            if self.params[option]:
-                try:
-                    check_endpoint(self.params[option], option)
-                except EndpointError as exc:
-                    self.fail(str(exc))
+        self.connection.validate(self.regions())
 
     # ---- API access --------------------------------------------------------------------------
 
@@ -115,32 +85,9 @@ class KmsModule(object):
         """The boundaries this run talks to (global is None); checked before any request."""
         return [self.params.get('region')]
 
-    def base_url(self, region=GLOBAL):
-        override = self.params[ENDPOINT_OPTIONS[region]]
-        if override:
-            return check_endpoint(override, ENDPOINT_OPTIONS[region])
-        return BASE_URLS[(self.params['site'], region)]
-
-    def endpoint_source(self, region=GLOBAL):
-        """Where a boundary's endpoint comes from, for messages about reaching it."""
-        option = ENDPOINT_OPTIONS[region]
-        if option in self.given:
-            return 'the option %s' % option
-        if self.params[option]:
-            return 'the environment variable %s' % ENDPOINT_ENV[region]
-        return "the %s site's default (set %s or %s to use another)" % (self.params['site'], option, ENDPOINT_ENV[region])
-
     def client(self, region=GLOBAL):
         """The client of one boundary; all clients of a run share one HTTP session."""
-        if region not in self._clients:
-            if self._session is None:
-                self._session = requests.Session()
-            verify = self.params['ca_path'] or True if self.params['validate_certs'] else False
-            self._clients[region] = KmsClient(
-                self.base_url(region), self.params['access_key'], self.params['secret_key'], self._session,
-                timeout=self.params['timeout'], retries=self.params['retries'], verify=verify,
-                endpoint_source=self.endpoint_source(region))
-        return self._clients[region]
+        return self.connection.client(region)
 
     def write(self, client, description, method, path, body=None, idempotent=True, recover=None):
         """One write, sent only outside check mode; returns the answer's data or None.
@@ -209,6 +156,5 @@ class KmsModule(object):
             module.fail('unexpected %s in %s: %s' % (type(exc).__name__, module.module._name, exc),
                         exception=traceback.format_exc())
         finally:
-            if module._session is not None:
-                module._session.close()
+            module.connection.close()
         module.exit(before=before, after=after, **result)

@@ -29,7 +29,7 @@ from kms_emulator.server import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator
 # Minimum API calls from the kms_key and kms_key_migrate issues (one list page per boundary).
 SCENARIOS = (
     # title, module, options, minimum calls, what the minimum is
-    ('create', 'kms_key', {'name': 'bench-key', 'memo': 'm1'}, 2, 'list + create'),
+    ('create', 'kms_key', {'name': 'bench-key', 'memo': 'm1'}, 4, 'list + a list in KR and JPN + create'),
     ('no change by name', 'kms_key', {'name': 'bench-key'}, 1, 'list'),
     ('no change by tag', 'kms_key', {'key_tag': '{tag}'}, 1, 'get'),
     ('memo change', 'kms_key', {'name': 'bench-key', 'memo': 'm2'}, 3, 'list + get + put'),
@@ -40,10 +40,11 @@ SCENARIOS = (
     ('cancel deletion', 'kms_key', {'name': 'bench-key'}, 3, 'list + cancel + enable'),
     ('force delete', 'kms_key', {'name': 'bench-key', 'state': 'absent', 'force_delete': True}, 3,
      'list + request deletion + delete'),
-    ('create for migration', 'kms_key', {'name': 'bench-mig', 'enabled': False}, 3, 'list + create + disable'),
+    ('create for migration', 'kms_key', {'name': 'bench-mig', 'enabled': False}, 5,
+     'list + a list in KR and JPN + create + disable'),
     ('migrate', 'kms_key_migrate', {'name': 'bench-mig', 'target_region': 'KR'}, 4,
      'global list + target list + migrate + read'),
-    ('create in use', 'kms_key', {'name': 'bench-live'}, 2, 'list + create'),
+    ('create in use', 'kms_key', {'name': 'bench-live'}, 4, 'list + a list in KR and JPN + create'),
     ('migrate enabled', 'kms_key_migrate', {'name': 'bench-live', 'target_region': 'KR', 'disable_for_migration': True},
      6, 'global list + target list + disable + migrate + read + enable'),
     ('migrate no-op', 'kms_key_migrate', {'name': 'bench-mig', 'target_region': 'KR'}, 2,

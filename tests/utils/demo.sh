@@ -107,10 +107,17 @@ if [ "${1:-}" = "--inside-emulator" ]; then
     exit 0
 fi
 
-# Only what the collection needs: ansible-core and requests (not the test tools).
-bin="$(KMS_VENV="$repo/.venv-demo" KMS_REQUIREMENTS="$repo/tests/requirements-demo.txt" "$repo/tests/venv.sh")"
+# Only what the collection needs: ansible-core and requests (not the test tools). KMS_DEMO_CORE and
+# KMS_DEMO_PYTHON choose another row of tests/matrix/versions.txt (the compat stage of make test).
+if [ -n "${KMS_DEMO_CORE:-}" ]; then
+    bin="$("$repo/tests/matrix/venv.sh" "$KMS_DEMO_CORE" "$KMS_DEMO_PYTHON" demo)"
+    export DEMO_WORK="$repo/.tmp/demo-$KMS_DEMO_CORE"
+else
+    bin="$(KMS_VENV="$repo/.venv-demo" KMS_REQUIREMENTS="$repo/tests/requirements-demo.txt" "$repo/tests/venv.sh")"
+    export DEMO_WORK="$repo/.tmp/demo"
+fi
 export PATH="$bin:$PATH"
-export DEMO_WORK="$repo/.tmp/demo"
+echo "=== ansible-core $("$bin/python" -c 'import ansible; print(ansible.__version__)') on Python $("$bin/python" -c 'import sys; print(sys.version.split()[0])') ==="
 rm -rf "$DEMO_WORK"
 mkdir -p "$DEMO_WORK/collections"
 

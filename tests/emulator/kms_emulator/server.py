@@ -66,7 +66,12 @@ ROUTES = (
     ('PUT', r'/keys/(?P<tag>[^/]+)/rotation-period', 'rotation_period'),
     ('GET', r'/keys/(?P<tag>[^/]+)/versions', 'versions'),
     ('POST', r'/keys/(?P<tag>[^/]+)/migrate', 'migrate'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/encrypt', 'encrypt'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/decrypt', 'decrypt'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/get-pub-key', 'public_key'),
 )
+# POSTs that change nothing (crypto): not counted as writes in the request log.
+READ_ONLY_POSTS = re.compile(r'/(encrypt|decrypt|get-pub-key)$')
 # gateway-errors variant: KMS-level failures in the gateway's shape, with numeric codes (doc: typed Integer).
 GATEWAY_CODES = {'INVALID_REQUEST': (100, 'Bad Request'), 'NOT_FOUND': (300, 'Not Found'),
                  'DUPLICATE': (100, 'Bad Request'), 'UNPROCESSABLE_ENTITY': (100, 'Bad Request')}
@@ -225,9 +230,10 @@ class Emulator(object):
             return store.list_keys(boundary, int_param(query, 'pageNo', 1), int_param(query, 'pageSize', 100))
         if name == 'get':
             return store.get(boundary, tag)
-        if name in ('rename', 'memo', 'rotation_period', 'migrate'):
-            method = {'rename': store.rename, 'memo': store.set_memo,
-                      'rotation_period': store.set_rotation_period, 'migrate': store.migrate}[name]
+        if name in ('rename', 'memo', 'rotation_period', 'migrate', 'encrypt', 'decrypt', 'public_key'):
+            method = {'rename': store.rename, 'memo': store.set_memo, 'rotation_period': store.set_rotation_period,
+                      'migrate': store.migrate, 'encrypt': store.encrypt, 'decrypt': store.decrypt,
+                      'public_key': store.public_key}[name]
             return method(boundary, tag, body)
         if name in ('enable_auto_rotation', 'disable_auto_rotation'):
             return store.set_auto_rotation(boundary, tag, name == 'enable_auto_rotation')
@@ -348,7 +354,7 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
         emulator = self.emulator
         emulator.enter()
         entry = {'method': method, 'path': self.path, 'boundary': self.boundary, 'status': None,
-                 'write': method != 'GET', 'time': time.time(),
+                 'write': method != 'GET' and not READ_ONLY_POSTS.search(parts.path), 'time': time.time(),
                  # kept so that tests can search their captured output for every signature sent
                  'signature': self.headers.get('x-ncp-apigw-signature-v2')}
         try:

@@ -9,6 +9,8 @@ a fact as assumed, the assumption is implemented as stated there and named in a 
 No HTTP here: ``server.py`` maps requests to these methods.
 """
 
+import base64
+import binascii
 import json
 import math
 import os
@@ -16,6 +18,8 @@ import re
 import threading
 import time
 import uuid
+
+from . import crypto
 
 BOUNDARIES = ('global', 'KR', 'JPN')
 KEY_TYPES = ('AES256', 'RSA2048', 'ECDSA')
@@ -31,6 +35,12 @@ CREATE_FIELDS = ('keyId', 'keyTag', 'keyName', 'keyType', 'protectionType', 'isC
                  'rotationPeriod', 'nextRotationDate', 'memo', 'status', 'keystoreId', 'registerDate')
 HIDDEN_FIELDS = ('versions',)
 DATE_FIELDS = ('registerDate', 'statusDate', 'nextRotationDate', 'destroyDate')
+VERSION_FIELDS = ('version', 'status', 'statusDate', 'rotatedDate')  # a version's secret and key pair stay inside
+MAX_DATA_BYTES = 32 * 1024      # encrypt: plaintext of one request (doc: 32 KB; assumed: for all items of an array)
+MAX_RSA_BYTES = 190             # encrypt with an RSA2048 key (doc)
+MAX_CONTEXT_BYTES = 50          # context (doc)
+ENCRYPTING_TYPES = ('AES256', 'RSA2048')
+PUBLIC_KEY_TYPES = ('RSA2048', 'ECDSA')
 # Where NCP's reference contradicts itself, the emulator answers one way by default and the other
 # way under a named variant (server.py renders the wire-level ones; rename-new-tag lives here).
 VARIANTS = ('list-table', 'notfound-400', 'delete-no-data', 'rename-new-tag', 'gateway-errors')
@@ -154,7 +164,7 @@ class Store(object):
     def _add_version(self, key, when):
         key['currentVersion'] += 1
         key['versions'].append({'version': key['currentVersion'], 'status': 'ENABLE', 'statusDate': when,
-                                'rotatedDate': when})
+                                'rotatedDate': when, 'secret': crypto.new_secret()})
         if key['isAutoRotation']:
             key['nextRotationDate'] = when + key['rotationPeriod'] * DAY_MS
 
@@ -229,7 +239,8 @@ class Store(object):
             'registerDate': now, 'destroyDate': None, 'statusDate': now,
             'nrn': nrn(boundary, tag),
             'baseUrl': self.base_urls.get(boundary),
-            'versions': [{'version': 1, 'status': 'ENABLE', 'statusDate': now, 'rotatedDate': now}],
+            'versions': [{'version': 1, 'status': 'ENABLE', 'statusDate': now, 'rotatedDate': now,
+                          'secret': crypto.new_secret()}],
         }
 
     def seed(self, boundary, count, prefix='seed'):
@@ -416,7 +427,7 @@ class Store(object):
         with self.lock:
             key = self._key(boundary, key_tag)
             return {'keyTag': key_tag, 'currentVersion': key['currentVersion'],
-                    'versionList': [dict(v) for v in key['versions']]}
+                    'versionList': [dict((f, v.get(f)) for f in VERSION_FIELDS) for v in key['versions']]}
 
     def migrate(self, boundary, key_tag, body):
         """Global key -> isolation key of KR or JPN; the global key is deleted (doc).
@@ -445,6 +456,99 @@ class Store(object):
             self.keys[target][key_tag] = key
             self.save()
             return {'keyTag': key_tag, 'targetRegion': target}
+
+    # ---- crypto (doc: encrypt, decrypt, get-pub-key; see crypto.py for the construction) ------------------
+
+    def _usable_key(self, boundary, key_tag, action, types):
+        key = self._key(boundary, key_tag)
+        if key['status'] != 'ENABLE':
+            raise KmsError(422, 'UNPROCESSABLE_ENTITY', 'Invalid status: cannot %s with a key in %s' % (action, key['status']))
+        if key['keyType'] not in types:
+            raise bad_request('a %s key cannot %s' % (key['keyType'], action))
+        return key
+
+    @staticmethod
+    def _items(body, field):
+        """The base64 items of a string-or-array field, and whether an array was sent."""
+        value = body.get(field)
+        items = value if isinstance(value, list) else [value]
+        if not items or not all(isinstance(item, str) and item for item in items):
+            raise bad_request('%s must be a non-empty string or an array of non-empty strings' % field)
+        return items, isinstance(value, list)
+
+    @staticmethod
+    def _b64(text, field):
+        try:
+            return base64.b64decode(text.encode('ascii'), validate=True)
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            raise bad_request('%s must be base64' % field)
+
+    def _context(self, key, body):
+        context = body.get('context')
+        if context in (None, ''):
+            if key['isConvergent']:
+                raise bad_request('context is required for a convergent key')
+            return b''
+        if not isinstance(context, str):
+            raise bad_request('context must be a base64 string')
+        raw = self._b64(context, 'context')
+        if len(raw) > MAX_CONTEXT_BYTES:
+            raise bad_request('context must be at most %d bytes' % MAX_CONTEXT_BYTES)
+        return raw
+
+    @staticmethod
+    def _secret(key, version):
+        record = next((v for v in key['versions'] if v['version'] == version), None)
+        if record is None:
+            return None
+        if not record.get('secret'):
+            record['secret'] = crypto.new_secret()  # a key from an older state file
+        return record['secret']
+
+    def encrypt(self, boundary, key_tag, body):
+        with self.lock:
+            key = self._usable_key(boundary, key_tag, 'encrypt', ENCRYPTING_TYPES)
+            items, is_array = self._items(body, 'plaintext')
+            plaintexts = [self._b64(item, 'plaintext') for item in items]
+            limit = MAX_RSA_BYTES if key['keyType'] == 'RSA2048' else MAX_DATA_BYTES
+            if key['keyType'] == 'RSA2048' and any(len(p) > limit for p in plaintexts):
+                raise KmsError(413, 'INVALID_REQUEST', 'plaintext must be at most %d bytes for an RSA2048 key' % limit)
+            if sum(len(p) for p in plaintexts) > MAX_DATA_BYTES:
+                raise KmsError(413, 'INVALID_REQUEST', 'plaintext must be at most %d bytes' % MAX_DATA_BYTES)
+            context = self._context(key, body)
+            version = key['currentVersion']
+            secret = self._secret(key, version)
+            sealed = [crypto.seal(secret, version, p, context, key['isConvergent']) for p in plaintexts]
+            self.save()
+            return {'ciphertext': sealed if is_array else sealed[0]}
+
+    def decrypt(self, boundary, key_tag, body):
+        with self.lock:
+            key = self._usable_key(boundary, key_tag, 'decrypt', ENCRYPTING_TYPES)
+            items, is_array = self._items(body, 'ciphertext')
+            context = self._context(key, body)
+            opened = []
+            for item in items:
+                parsed = crypto.parse(item)
+                secret = parsed and self._secret(key, parsed[0])
+                plaintext = secret and crypto.unseal(secret, parsed[1], context)
+                if plaintext is None:
+                    raise bad_request('decryption failed: the ciphertext does not match this key, version and context')
+                opened.append(base64.b64encode(plaintext).decode('ascii'))
+            return {'plaintext': opened if is_array else opened[0]}
+
+    def public_key(self, boundary, key_tag, body):
+        with self.lock:
+            key = self._usable_key(boundary, key_tag, 'give a public key', PUBLIC_KEY_TYPES)
+            version = body.get('keyVersion') or key['currentVersion']
+            record = next((v for v in key['versions'] if v['version'] == version), None)
+            if record is None:
+                raise bad_request('keyVersion %s does not exist' % version)
+            if not record.get('publicKey'):
+                make = crypto.rsa_public_pem if key['keyType'] == 'RSA2048' else crypto.ecdsa_public_pem
+                record['publicKey'] = make()
+                self.save()
+            return {'publicKey': record['publicKey']}
 
     def dump(self):
         with self.lock:

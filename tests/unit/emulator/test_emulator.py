@@ -490,3 +490,97 @@ def test_a_key_has_at_most_100_versions(emulator):
     refused = post(emulator, tag, 'rotate')
     assert refused.status_code == 422 and '100 versions' in refused.json()['msg']
     assert versions_of(emulator, tag)['currentVersion'] == 100
+
+
+# ---- crypto ----------------------------------------------------------------------------------------------------
+
+def b64(data):
+    return base64.b64encode(data).decode('ascii')
+
+
+def crypto_call(emu, tag, op, body):
+    return call(emu, 'POST', '/kms/v1/keys/%s/%s' % (tag, op), body)
+
+
+def test_encrypt_and_decrypt_round_trip_with_random_ciphertexts(emulator):
+    tag = create(emulator, 'aes')['keyTag']
+    first = crypto_call(emulator, tag, 'encrypt', {'plaintext': b64(b'secret')}).json()['data']['ciphertext']
+    second = crypto_call(emulator, tag, 'encrypt', {'plaintext': b64(b'secret')}).json()['data']['ciphertext']
+    assert first.startswith('ncpkms:v1:') and first != second
+    assert crypto_call(emulator, tag, 'decrypt', {'ciphertext': first}).json()['data'] == {'plaintext': b64(b'secret')}
+
+
+def test_arrays_keep_their_order_and_are_not_logged_as_writes(emulator):
+    tag = create(emulator, 'aes')['keyTag']
+    admin(emulator, 'DELETE', 'requests')
+    sealed = crypto_call(emulator, tag, 'encrypt', {'plaintext': [b64(b'a'), b64(b'b')]}).json()['data']['ciphertext']
+    opened = crypto_call(emulator, tag, 'decrypt', {'ciphertext': list(reversed(sealed))}).json()['data']['plaintext']
+    assert opened == [b64(b'b'), b64(b'a')]
+    assert admin(emulator, 'GET', 'requests')['writes'] == 0
+
+
+def test_convergent_keys_need_a_context_and_are_deterministic(emulator):
+    tag = create(emulator, 'conv', isConvergent=True)['keyTag']
+    assert crypto_call(emulator, tag, 'encrypt', {'plaintext': b64(b'x')}).status_code == 400
+    body = {'plaintext': b64(b'x'), 'context': b64(b'tenant=1')}
+    one = crypto_call(emulator, tag, 'encrypt', body).json()['data']['ciphertext']
+    assert crypto_call(emulator, tag, 'encrypt', body).json()['data']['ciphertext'] == one
+    other = crypto_call(emulator, tag, 'encrypt', {'plaintext': b64(b'x'), 'context': b64(b'tenant=2')})
+    assert other.json()['data']['ciphertext'] != one
+
+
+def test_the_context_and_the_key_must_match(emulator):
+    tag = create(emulator, 'aes')['keyTag']
+    other = create(emulator, 'other')['keyTag']
+    sealed = crypto_call(emulator, tag, 'encrypt', {'plaintext': b64(b's'), 'context': b64(b'c1')}).json()['data']['ciphertext']
+    for target, context in ((tag, b'c2'), (tag, None), (other, b'c1')):
+        body = {'ciphertext': sealed}
+        if context:
+            body['context'] = b64(context)
+        answer = crypto_call(emulator, target, 'decrypt', body)
+        assert answer.status_code == 400 and 'decryption failed' in answer.json()['msg']
+
+
+def test_old_versions_still_decrypt_after_a_rotation(emulator):
+    tag = create(emulator, 'aes')['keyTag']
+    old = crypto_call(emulator, tag, 'encrypt', {'plaintext': b64(b'old')}).json()['data']['ciphertext']
+    post(emulator, tag, 'rotate')
+    new = crypto_call(emulator, tag, 'encrypt', {'plaintext': b64(b'new')}).json()['data']['ciphertext']
+    assert old.startswith('ncpkms:v1:') and new.startswith('ncpkms:v2:')
+    assert crypto_call(emulator, tag, 'decrypt', {'ciphertext': [old, new]}).json()['data']['plaintext'] == [b64(b'old'), b64(b'new')]
+    assert 'secret' not in json.dumps(versions_of(emulator, tag))
+
+
+def test_disabled_and_deleted_keys_are_refused(emulator):
+    tag = create(emulator, 'aes')['keyTag']
+    sealed = crypto_call(emulator, tag, 'encrypt', {'plaintext': b64(b's')}).json()['data']['ciphertext']
+    post(emulator, tag, 'disable')
+    assert crypto_call(emulator, tag, 'decrypt', {'ciphertext': sealed}).status_code == 422
+    post(emulator, tag, 'request-deletion')
+    assert crypto_call(emulator, tag, 'encrypt', {'plaintext': b64(b's')}).status_code == 422
+
+
+def test_the_limits(emulator):
+    aes = create(emulator, 'aes')['keyTag']
+    rsa = create(emulator, 'rsa', keyType='RSA2048')['keyTag']
+    ecdsa = create(emulator, 'ecd', keyType='ECDSA')['keyTag']
+    assert crypto_call(emulator, aes, 'encrypt', {'plaintext': b64(b'x' * 32768)}).status_code == 200
+    assert crypto_call(emulator, aes, 'encrypt', {'plaintext': b64(b'x' * 32769)}).status_code == 413
+    assert crypto_call(emulator, aes, 'encrypt', {'plaintext': [b64(b'x' * 20000)] * 2}).status_code == 413
+    assert crypto_call(emulator, aes, 'encrypt', {'plaintext': b64(b'x'), 'context': b64(b'c' * 51)}).status_code == 400
+    assert crypto_call(emulator, rsa, 'encrypt', {'plaintext': b64(b'x' * 190)}).status_code == 200
+    assert crypto_call(emulator, rsa, 'encrypt', {'plaintext': b64(b'x' * 191)}).status_code == 413
+    assert crypto_call(emulator, ecdsa, 'encrypt', {'plaintext': b64(b'x')}).status_code == 400
+    assert crypto_call(emulator, aes, 'encrypt', {'plaintext': 'not base64!'}).status_code == 400
+
+
+def test_public_keys_are_pem_and_stable_per_version(emulator):
+    rsa = create(emulator, 'rsa', keyType='RSA2048')['keyTag']
+    ecdsa = create(emulator, 'ecd', keyType='ECDSA')['keyTag']
+    aes = create(emulator, 'aes')['keyTag']
+    first = crypto_call(emulator, rsa, 'get-pub-key', {}).json()['data']['publicKey']
+    assert first.startswith('-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA')
+    assert crypto_call(emulator, rsa, 'get-pub-key', {'keyVersion': 1}).json()['data']['publicKey'] == first
+    ec = crypto_call(emulator, ecdsa, 'get-pub-key', {}).json()['data']['publicKey']
+    assert ec.startswith('-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE')
+    assert crypto_call(emulator, aes, 'get-pub-key', {}).status_code == 400
