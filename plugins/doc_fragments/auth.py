@@ -67,3 +67,24 @@ notes:
   - All modules of this collection are in the action group C(ncloud.kms.kms), so
     C(module_defaults) with C(group/ncloud.kms.kms) can set these options once for a play.
 '''
+
+    # The same options for lookup plugins: the environment variables that get_option reads, merged into the
+    # options above (use both fragments: ncloud.kms.auth and ncloud.kms.auth.plugins).
+    PLUGINS = r'''
+options:
+  access_key:
+    env:
+      - name: NCLOUD_ACCESS_KEY
+  secret_key:
+    env:
+      - name: NCLOUD_SECRET_KEY
+  endpoint:
+    env:
+      - name: NCLOUD_KMS_ENDPOINT
+  endpoint_kr:
+    env:
+      - name: NCLOUD_KMS_ENDPOINT_KR
+  endpoint_jpn:
+    env:
+      - name: NCLOUD_KMS_ENDPOINT_JPN
+'''

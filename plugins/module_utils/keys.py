@@ -104,7 +104,9 @@ def version_record(api_version):
 
 
 def describe_key(key):
-    return 'key %s (key_tag %s)' % (key.get('keyName'), key.get('keyTag'))
+    if key.get('keyName') is None:
+        return 'the key with key_tag %s' % key.get('keyTag')
+    return 'key %s (key_tag %s)' % (key['keyName'], key.get('keyTag'))
 
 
 def key_path(key_tag, action=None):

@@ -44,6 +44,13 @@ options:
     type: bool
     default: false
     version_added: 0.2.0
+  public_key:
+    description:
+      - V(true) adds RV(kms_keys[].public_key) to each returned RSA2048 and ECDSA key, one more API call per such
+        key (get-pub-key). The key must be enabled.
+    type: bool
+    default: false
+    version_added: 0.2.0
 extends_documentation_fragment:
   - ncloud.kms.auth
 attributes:
@@ -74,6 +81,12 @@ EXAMPLES = r'''
   ncloud.kms.kms_key_info:
     versions: true
   register: with_versions
+
+- name: Read the public key of a signing key (PEM)
+  ncloud.kms.kms_key_info:
+    name: release-sign
+    public_key: true
+  register: signer
 
 - name: Keys pending deletion in the KR isolation boundary
   ncloud.kms.kms_key_info:
@@ -171,6 +184,10 @@ kms_keys:
       description: When a key pending deletion will be destroyed, ISO 8601 UTC.
       type: str
       sample: '2026-11-25T10:00:00.000Z'
+    public_key:
+      description: The public key (PEM) of an RSA2048 or ECDSA key (with O(public_key)).
+      type: str
+      sample: "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE...\n-----END PUBLIC KEY-----\n"
     versions:
       description: The key's versions, oldest first (with O(versions)).
       type: list
@@ -202,6 +219,7 @@ actions:
 
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.client import REGIONS
+from ansible_collections.ncloud.kms.plugins.module_utils.crypto import PUBLIC_KEY_TYPES, KmsCrypto
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
     STATUSES, check_name_option, find_key, get_key, get_versions, key_record, version_record,
 )
@@ -217,6 +235,7 @@ class KmsKeyInfo(KmsModule):
         status=dict(type='str', choices=STATUSES),
         details=dict(type='bool', default=False),
         versions=dict(type='bool', default=False),
+        public_key=dict(type='bool', default=False, no_log=False),
     )
 
     def validate(self):
@@ -241,6 +260,11 @@ class KmsKeyInfo(KmsModule):
         if p['versions']:
             for record in records:
                 record['versions'] = [version_record(v) for v in get_versions(client, record['key_tag'])[1]]
+        if p['public_key']:
+            crypto = KmsCrypto(client)
+            for record in records:
+                if record.get('key_type') in PUBLIC_KEY_TYPES:
+                    record['public_key'] = crypto.public_key(record['key_tag'])
         return {'kms_keys': records}, None, None
 
 

@@ -6,14 +6,15 @@
 #   1. runs every playbook (and the README's example tasks) with --check on the empty emulator: nothing may
 #      fail and nothing may be written;
 #   2. runs playbooks/key_lifecycle.yml twice and playbooks/migrate_to_region.yml twice, lets 100 days pass in
-#      the emulator and runs playbooks/rotate_due_keys.yml twice, then the README's example tasks twice (and any
+#      the emulator and runs playbooks/rotate_due_keys.yml twice, playbooks/secrets_in_vars.yml twice (and checks
+#      that the deployed config holds the decrypted password), then the README's example tasks twice (and any
 #      playbooks named in DEMO_EXTRA_PLAYBOOKS);
 #   3. prints where the keys are.
 # Exits non-zero when a check run fails or writes, a first run changed nothing or a second run changed anything.
 # The emulator stops on any exit.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-PLAYBOOKS="key_lifecycle.yml migrate_to_region.yml rotate_due_keys.yml ${DEMO_EXTRA_PLAYBOOKS:-}"
+PLAYBOOKS="key_lifecycle.yml migrate_to_region.yml rotate_due_keys.yml secrets_in_vars.yml ${DEMO_EXTRA_PLAYBOOKS:-}"
 
 changed_count() {
     sed -n 's/^localhost *: .*changed=\([0-9]*\).*/\1/p' "$1"
@@ -21,11 +22,12 @@ changed_count() {
 
 run_playbook_twice() {
     local playbook="$1" log first second
+    shift
     for run in first second; do
         echo
         echo "=== $(basename "$playbook"): $run run ==="
         log="$DEMO_WORK/$(basename "$playbook" .yml)-$run.log"
-        ansible-playbook "$playbook" | tee "$log"
+        ansible-playbook "$playbook" "$@" | tee "$log"
         if [ "$run" = first ]; then first="$(changed_count "$log")"; else second="$(changed_count "$log")"; fi
     done
     if [ "${first:-0}" -eq 0 ] || [ "${second:-1}" -ne 0 ]; then
@@ -51,8 +53,12 @@ check_everything_first() {
         case "$playbook" in /*) ;; *) playbook="$repo/playbooks/$playbook" ;; esac
         echo
         echo "=== $(basename "$playbook"): --check on the empty emulator ==="
-        ansible-playbook --check "$playbook"
+        ansible-playbook --check "$playbook" -e "secrets_dir=$DEMO_WORK/secrets-check"
     done
+    if [ -e "$DEMO_WORK/secrets-check" ]; then
+        echo "FAIL: the --check run created $DEMO_WORK/secrets-check" >&2
+        exit 1
+    fi
     writes="$(admin requests GET | python -c 'import json, sys; print(json.load(sys.stdin)["writes"])')"
     if [ "$writes" -ne 0 ]; then
         echo "FAIL: the --check runs sent $writes write(s)" >&2
@@ -99,6 +105,12 @@ if [ "${1:-}" = "--inside-emulator" ]; then
     echo "=== let 100 days pass in the emulator (keys with automatic rotation rotate themselves) ==="
     admin age POST '{"days": 100}'
     run_playbook_twice "$repo/playbooks/rotate_due_keys.yml"
+    run_playbook_twice "$repo/playbooks/secrets_in_vars.yml" -e "secrets_dir=$DEMO_WORK/secrets"
+    if ! grep -q '^password = correct-horse-battery-staple$' "$DEMO_WORK/secrets/app.conf"; then
+        echo "FAIL: the deployed config does not hold the decrypted password" >&2
+        exit 1
+    fi
+    echo ">>> secrets_in_vars.yml: the config holds the password decrypted from $(cut -c1-16 "$DEMO_WORK/secrets/db_password.ncpkms")..."
     run_playbook_twice "$DEMO_WORK/readme_examples.yml"
     for playbook in ${DEMO_EXTRA_PLAYBOOKS:-}; do
         run_playbook_twice "$repo/playbooks/$playbook"

@@ -105,6 +105,7 @@ class Emulator(object):
         self.store = Store(clock=self.now, state_file=state_file, variants=self.variants)
         self.log_lock = threading.Lock()
         self.requests = []
+        self.signatures = set()  # every signature received since the last reset, kept when the log is cleared
         self.in_flight = 0
         self.peak_in_flight = 0
         self.faults = dict(FAULT_DEFAULTS)
@@ -147,6 +148,8 @@ class Emulator(object):
     def record(self, entry):
         with self.log_lock:
             self.requests.append(entry)
+            if entry.get('signature'):
+                self.signatures.add(entry['signature'])
 
     def enter(self):
         with self.log_lock:
@@ -464,6 +467,9 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
                 emulator.requests = []
                 emulator.peak_in_flight = emulator.in_flight
             return {'count': 0}
+        if (method, name) == ('GET', 'signatures'):
+            with emulator.log_lock:
+                return {'signatures': sorted(emulator.signatures)}
         if (method, name) == ('GET', 'keys'):
             return emulator.store.dump()
         if (method, name) == ('POST', 'reset'):
@@ -473,6 +479,7 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
             emulator.clock_offset_ms = 0
             with emulator.log_lock:
                 emulator.requests = []
+                emulator.signatures = set()
             return {'reset': True}
         if (method, name) == ('POST', 'seed'):
             boundary = body.get('boundary', 'global')

@@ -584,3 +584,11 @@ def test_public_keys_are_pem_and_stable_per_version(emulator):
     ec = crypto_call(emulator, ecdsa, 'get-pub-key', {}).json()['data']['publicKey']
     assert ec.startswith('-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE')
     assert crypto_call(emulator, aes, 'get-pub-key', {}).status_code == 400
+
+
+def test_signatures_survive_a_cleared_log_until_a_reset(emulator):
+    call(emulator, 'GET', '/kms/v1/keys')
+    admin(emulator, 'DELETE', 'requests')
+    assert len(admin(emulator, 'GET', 'signatures')['signatures']) == 1
+    admin(emulator, 'POST', 'reset')
+    assert admin(emulator, 'GET', 'signatures')['signatures'] == []

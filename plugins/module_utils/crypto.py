@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Encrypt, decrypt and get-pub-key through the signed client, shared by the kms_decrypt lookup,
+the kms_encrypt module and kms_key_info.
+
+The caller hands bytes and text; base64 happens here. The documented limits are checked before any
+request, items are batched into as few requests as the limits allow (an array request where there is
+more than one item), and nothing raised here holds a plaintext: errors name items by position.
+
+Within one process (a module run, or a lookup's worker), a key name is resolved to its tag once and a
+ciphertext already decrypted with the same key and context is not sent again.
+"""
+
+import base64
+import re
+
+from ansible_collections.ncloud.kms.plugins.module_utils.client import INVALID_RESPONSE, KmsApiError
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import describe_key, find_key_by_name, key_path
+
+MAX_DATA_BYTES = 32 * 1024   # plaintext of one encrypt request (doc: 32 KB; assumed: for all items of an array)
+MAX_RSA_BYTES = 190          # plaintext of one item for an RSA2048 key (doc)
+MAX_CONTEXT_BYTES = 50       # context (doc)
+ENCRYPTING_TYPES = ('AES256', 'RSA2048')
+PUBLIC_KEY_TYPES = ('RSA2048', 'ECDSA')
+CIPHERTEXT = re.compile(r'^ncpkms:v(\d+):[A-Za-z0-9+/_=-]+$')
+
+# Per process: (endpoint, access key, name) -> list record; (endpoint, access key, tag, context, ciphertext) -> bytes.
+_KEYS_BY_NAME = {}
+_DECRYPTED = {}
+
+
+class CryptoError(Exception):
+    """A crypto request that cannot be made or did not work; the message never holds a plaintext."""
+
+
+def to_b64(data):
+    return base64.b64encode(data).decode('ascii')
+
+
+def encode_context(context):
+    """The base64 of a text context, or None; over 50 bytes is an error before any request."""
+    if context in (None, ''):
+        return None
+    raw = context.encode('utf-8')
+    if len(raw) > MAX_CONTEXT_BYTES:
+        raise CryptoError('context must be at most %d bytes (UTF-8); it has %d' % (MAX_CONTEXT_BYTES, len(raw)))
+    return to_b64(raw)
+
+
+def ciphertext_version(ciphertext):
+    """The key version a ciphertext names, or None when the text is not an NCP ciphertext."""
+    match = CIPHERTEXT.match(ciphertext) if isinstance(ciphertext, str) else None
+    return int(match.group(1)) if match else None
+
+
+def check_ciphertexts(ciphertexts, what='term'):
+    for position, ciphertext in enumerate(ciphertexts, 1):
+        if ciphertext_version(ciphertext) is None:
+            raise CryptoError('%s %d is not an NCP ciphertext (ncpkms:v<version>:<base64>); its value is not shown'
+                              % (what, position))
+
+
+def check_plaintexts(plaintexts, key_type):
+    limit = MAX_RSA_BYTES if key_type == 'RSA2048' else MAX_DATA_BYTES
+    for position, plaintext in enumerate(plaintexts, 1):
+        if len(plaintext) > limit:
+            which = 'it' if len(plaintexts) == 1 else 'item %d' % position
+            raise CryptoError('the content to encrypt must be at most %d bytes%s; %s has %d'
+                              % (limit, ' for an RSA2048 key' if key_type == 'RSA2048' else ' (32 KB)', which,
+                                 len(plaintext)))
+
+
+def batches(items, size, limit):
+    """Consecutive groups of ``items`` whose ``size`` adds up to at most ``limit`` each, in order."""
+    groups, current, used = [], [], 0
+    for item in items:
+        if current and used + size(item) > limit:
+            groups.append(current)
+            current, used = [], 0
+        current.append(item)
+        used += size(item)
+    if current:
+        groups.append(current)
+    return groups
+
+
+def one_or_many(values):
+    return values[0] if len(values) == 1 else values
+
+
+def as_list(answer, field, count, uri):
+    """The field of a crypto answer as a list of ``count`` strings (a string answers one item)."""
+    value = answer.get(field) if isinstance(answer, dict) else None
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or len(values) != count or not all(isinstance(v, str) for v in values):
+        raise KmsApiError('the answer has no %s for each of the %d item(s) sent' % (field, count), status=200,
+                          code=INVALID_RESPONSE, method='POST', path=uri)
+    return values
+
+
+class KmsCrypto(object):
+    """The crypto operations of one boundary's client."""
+
+    def __init__(self, client):
+        self.client = client
+        self.scope = (client.base_url, client.access_key)
+
+    # ---- keys ----------------------------------------------------------------------------------
+
+    def key_by_name(self, name):
+        """The list record of the key with this name (resolved once per process), or None."""
+        cache_key = self.scope + (name,)
+        if cache_key not in _KEYS_BY_NAME:
+            found = find_key_by_name(self.client, name)
+            if found is None:
+                return None
+            _KEYS_BY_NAME[cache_key] = found
+        return _KEYS_BY_NAME[cache_key]
+
+    def find(self, key_name=None, key_tag=None):
+        """The key to use, or None when no key has that name: by tag without a call (the API checks it),
+        by name from one listing per process."""
+        if key_tag is not None:
+            return {'keyTag': key_tag}
+        return self.key_by_name(key_name)
+
+    @staticmethod
+    def check_enabled(key):
+        """A key whose status is known and is not ENABLE fails here, before any crypto request."""
+        if key.get('status') not in (None, 'ENABLE'):
+            state = 'pending deletion' if key['status'] == 'REVOKE' else 'disabled'
+            raise CryptoError('%s is %s, and NCP encrypts and decrypts only with an enabled key: %s first'
+                              % (describe_key(key), state, 'cancel the deletion (ncloud.kms.kms_key with state: '
+                                 'present)' if key['status'] == 'REVOKE' else 'enable it (ncloud.kms.kms_key with '
+                                 'enabled: true)'))
+
+    # ---- operations ------------------------------------------------------------------------------
+
+    def encrypt(self, key, plaintexts, context=None):
+        """Ciphertexts of ``plaintexts`` (bytes), in order, in as few requests as the limits allow."""
+        key_type = key.get('keyType')
+        if key_type is not None and key_type not in ENCRYPTING_TYPES:
+            raise CryptoError('%s is an %s key, which signs but cannot encrypt; use an AES256 or RSA2048 key'
+                              % (describe_key(key), key_type))
+        check_plaintexts(plaintexts, key_type)
+        limit = MAX_RSA_BYTES if key_type == 'RSA2048' else MAX_DATA_BYTES
+        path = key_path(key['keyTag'], 'encrypt')
+        sealed = []
+        for group in batches(plaintexts, len, limit):
+            body = {'plaintext': one_or_many([to_b64(p) for p in group])}
+            if context:
+                body['context'] = context
+            sealed += as_list(self.request(key, path, body), 'ciphertext', len(group), path)
+        return sealed
+
+    def decrypt(self, key, ciphertexts, context=None):
+        """Plaintexts (bytes) of ``ciphertexts``, in order; each distinct one is sent once per process."""
+        check_ciphertexts(ciphertexts)
+        scope = self.scope + (key['keyTag'], context)
+        missing = list(dict.fromkeys(c for c in ciphertexts if scope + (c,) not in _DECRYPTED))
+        path = key_path(key['keyTag'], 'decrypt')
+        for group in batches(missing, len, MAX_DATA_BYTES):
+            body = {'ciphertext': one_or_many(group)}
+            if context:
+                body['context'] = context
+            for ciphertext, plaintext in zip(group, as_list(self.request(key, path, body), 'plaintext', len(group), path)):
+                _DECRYPTED[scope + (ciphertext,)] = base64.b64decode(plaintext)
+        return [_DECRYPTED[scope + (c,)] for c in ciphertexts]
+
+    def public_key(self, key_tag):
+        answer = self.client.request('POST', key_path(key_tag, 'get-pub-key'), body={})
+        pem = answer.get('publicKey') if isinstance(answer, dict) else None
+        if not isinstance(pem, str):
+            raise KmsApiError('the answer has no publicKey', status=200, code=INVALID_RESPONSE, method='POST',
+                              path=key_path(key_tag, 'get-pub-key'))
+        return pem
+
+    def request(self, key, path, body):
+        """One crypto request; the errors NCP gives for a key in the wrong state or a mismatch, said plainly."""
+        try:
+            return self.client.request('POST', path, body=body)
+        except KmsApiError as exc:
+            if exc.status == 422:
+                raise CryptoError('%s is not enabled (disabled or pending deletion), and NCP encrypts and decrypts only '
+                                  'with an enabled key: enable it with ncloud.kms.kms_key (enabled: true, or state: '
+                                  'present to cancel a deletion). %s' % (describe_key(key), exc))
+            if exc.status == 400 and path.endswith('/decrypt'):
+                raise CryptoError('%s could not decrypt: the ciphertext does not match this key and context. Check '
+                                  'key_name or key_tag, context, and region (a ciphertext made in another boundary '
+                                  'needs that boundary\'s key). %s' % (describe_key(key), exc))
+            raise

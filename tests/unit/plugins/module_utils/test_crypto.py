@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests of the shared crypto code: limits before any request, batching, caches, error wording."""
+
+import base64
+
+import pytest
+
+from ansible_collections.ncloud.kms.plugins.module_utils import crypto
+from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
+from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
+    CryptoError, KmsCrypto, batches, check_ciphertexts, encode_context,
+)
+
+MARKER = 'PLAINTEXT-MARKER-7f3a'
+
+
+class CryptoClient(object):
+    """Answers encrypt/decrypt as the API does for arrays and strings; records each request."""
+
+    base_url = 'https://kms.test'
+    access_key = 'AK'
+
+    def __init__(self, keys=(), error=None):
+        self.requests = []
+        self.keys = list(keys)
+        self.error = error
+
+    def request(self, method, path, query=None, body=None, idempotent=True):
+        self.requests.append((method, path, body))
+        if self.error:
+            raise self.error
+        field, out = ('plaintext', 'ciphertext') if path.endswith('/encrypt') else ('ciphertext', 'plaintext')
+        items = body[field] if isinstance(body[field], list) else [body[field]]
+        if out == 'ciphertext':
+            answers = ['ncpkms:v1:' + item for item in items]
+        else:
+            answers = [item.split(':', 2)[2] for item in items]
+        return {out: answers if isinstance(body[field], list) else answers[0]}
+
+    def iter_keys(self):
+        self.requests.append(('GET', '/keys', None))
+        return iter(self.keys)
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    crypto._DECRYPTED.clear()
+    crypto._KEYS_BY_NAME.clear()
+
+
+def sealed(text):
+    return 'ncpkms:v1:' + base64.b64encode(text.encode()).decode()
+
+
+def test_many_small_items_are_one_request_and_keep_their_order():
+    client = CryptoClient()
+    kms = KmsCrypto(client)
+    out = kms.decrypt({'keyTag': 't'}, [sealed('a'), sealed('b'), sealed('c')])
+    assert out == [b'a', b'b', b'c'] and len(client.requests) == 1
+    assert isinstance(client.requests[0][2]['ciphertext'], list)
+
+
+def test_a_single_item_is_sent_as_a_string():
+    client = CryptoClient()
+    KmsCrypto(client).encrypt({'keyTag': 't', 'keyType': 'AES256'}, [b'x'])
+    assert isinstance(client.requests[0][2]['plaintext'], str)
+
+
+def test_a_ciphertext_decrypted_once_is_not_sent_again_in_the_process():
+    client = CryptoClient()
+    kms = KmsCrypto(client)
+    kms.decrypt({'keyTag': 't'}, [sealed('a')], context='Yw==')
+    assert kms.decrypt({'keyTag': 't'}, [sealed('a'), sealed('a')], context='Yw==') == [b'a', b'a']
+    assert len(client.requests) == 1
+    kms.decrypt({'keyTag': 't'}, [sealed('a')], context='ZA==')  # another context is another request
+    assert len(client.requests) == 2
+
+
+def test_a_key_name_is_resolved_once_per_process():
+    client = CryptoClient(keys=[{'keyName': 'app', 'keyTag': 't', 'status': 'ENABLE'}])
+    assert KmsCrypto(client).find(key_name='app')['keyTag'] == 't'
+    assert KmsCrypto(client).find(key_name='app')['keyTag'] == 't'
+    assert [r[1] for r in client.requests] == ['/keys']
+
+
+def test_batches_respect_the_limit_and_the_order():
+    assert batches([b'a' * 10, b'b' * 10, b'c' * 5], len, 20) == [[b'a' * 10, b'b' * 10], [b'c' * 5]]
+    big = [b'x' * 20000, b'y' * 20000]
+    client = CryptoClient()
+    KmsCrypto(client).encrypt({'keyTag': 't', 'keyType': 'AES256'}, big)
+    assert len(client.requests) == 2
+
+
+@pytest.mark.parametrize('key_type, size, limit', [('AES256', 32769, 32768), ('RSA2048', 191, 190)])
+def test_content_over_the_limit_fails_before_any_request(key_type, size, limit):
+    client = CryptoClient()
+    with pytest.raises(CryptoError) as caught:
+        KmsCrypto(client).encrypt({'keyTag': 't', 'keyType': key_type}, [b'x' * size])
+    assert 'at most %d bytes' % limit in str(caught.value) and 'it has %d' % size in str(caught.value) and client.requests == []
+
+
+def test_an_ecdsa_key_cannot_encrypt():
+    with pytest.raises(CryptoError, match='signs but cannot encrypt'):
+        KmsCrypto(CryptoClient()).encrypt({'keyTag': 't', 'keyName': 'sig', 'keyType': 'ECDSA'}, [b'x'])
+
+
+def test_context_over_50_bytes_and_terms_that_are_not_ciphertexts_are_refused_without_their_value():
+    assert encode_context('c' * 50) == base64.b64encode(b'c' * 50).decode()
+    with pytest.raises(CryptoError, match='at most 50 bytes'):
+        encode_context('c' * 51)
+    with pytest.raises(CryptoError) as caught:
+        check_ciphertexts([sealed('ok'), MARKER])
+    assert 'term 2 is not an NCP ciphertext' in str(caught.value) and MARKER not in str(caught.value)
+
+
+@pytest.mark.parametrize('status, expected', [
+    (422, 'is not enabled (disabled or pending deletion)'),
+    (400, 'could not decrypt: the ciphertext does not match this key and context'),
+])
+def test_api_refusals_say_what_to_do(status, expected):
+    error = KmsApiError('nope', status=status, code='X', method='POST', path='/keys/t/decrypt')
+    with pytest.raises(CryptoError) as caught:
+        KmsCrypto(CryptoClient(error=error)).decrypt({'keyTag': 't', 'keyName': 'app'}, [sealed(MARKER)])
+    assert expected in str(caught.value) and MARKER not in str(caught.value)
+
+
+def test_a_disabled_or_deleted_key_is_refused_before_any_request():
+    with pytest.raises(CryptoError, match='is disabled, and NCP encrypts and decrypts only with an enabled key'):
+        KmsCrypto.check_enabled({'keyName': 'app', 'keyTag': 't', 'status': 'DISABLE'})
+    with pytest.raises(CryptoError, match='cancel the deletion'):
+        KmsCrypto.check_enabled({'keyName': 'app', 'keyTag': 't', 'status': 'REVOKE'})
