@@ -482,7 +482,8 @@ class KmsKey(KmsModule):
 
     def delete(self, client, key):
         """Request deletion (and destroy at once with force_delete); the record carries the deletion date."""
-        after = apply_changes(self, client, key, self.deletion_changes(key))
+        # Only the deletion answer's statusDate dates the request; a full record's is an older change.
+        after = apply_changes(self, client, dict(key, statusDate=None), self.deletion_changes(key))
         if after is not None:
             after['destroyDate'] = deletion_date(after, int(time.time() * 1000))
         return after
