@@ -9,7 +9,6 @@ import pytest
 import yaml
 
 from ansible_collections.ncloud.kms.plugins.doc_fragments.auth import ModuleDocFragment
-from ansible_collections.ncloud.kms.plugins.lookup import kms_decrypt
 from ansible_collections.ncloud.kms.plugins.modules import kms_encrypt, kms_key, kms_key_info, kms_key_migrate, kms_key_rotate
 
 MODULES = [kms_key, kms_key_info, kms_key_migrate, kms_key_rotate, kms_encrypt]
@@ -43,15 +42,3 @@ def test_examples_use_the_fully_qualified_module_name(module):
     name = module.__name__.split('.')[-1]
     assert re.search(r'^\s+ncloud\.kms\.%s:' % name, module.EXAMPLES, re.MULTILINE)
 
-
-def test_every_lookup_option_has_an_example():
-    documented = set(yaml.safe_load(kms_decrypt.DOCUMENTATION)['options']) - {'_terms'}
-    documented |= set(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
-    missing = sorted(option for option in documented if not re.search(r'\b%s=' % option, kms_decrypt.EXAMPLES))
-    assert missing == []
-
-
-def test_the_plugins_fragment_only_adds_environment_variables_to_documented_options():
-    options = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
-    for name, extra in yaml.safe_load(ModuleDocFragment.PLUGINS)['options'].items():
-        assert name in options and set(extra) == {'env'}
