@@ -41,4 +41,3 @@ def test_every_option_has_an_example(module):
 def test_examples_use_the_fully_qualified_module_name(module):
     name = module.__name__.split('.')[-1]
     assert re.search(r'^\s+ncloud\.kms\.%s:' % name, module.EXAMPLES, re.MULTILINE)
-
