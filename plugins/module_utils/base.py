@@ -110,8 +110,9 @@ class KmsModule(object):
         return data
 
     def null_key_tag(self):
-        """Whether the task gave ``key_tag: null`` (not left it out): the tag of a key check mode did not create."""
-        return 'key_tag' in self.given and self.given['key_tag'] is None
+        """Whether the task gave ``key_tag`` as null or empty (not left it out): the tag of a key that check mode
+        did not create. ansible-core before 2.19 renders a template of a null value as an empty string."""
+        return 'key_tag' in self.given and self.given['key_tag'] in (None, '')
 
     def key_missing(self, message):
         """A key the task needs is not there. Outside check mode a failure; in check mode a warning,
@@ -143,8 +144,8 @@ class KmsModule(object):
         module._validate_common()
         module.validate()
         if module.null_key_tag():
-            module.key_missing('key_tag is null, as in the record check mode returns for a key it would create, so '
-                               'this task cannot tell which key it is about; it can be predicted once that key exists')
+            module.key_missing('key_tag is null or empty, as in the record check mode returns for a key it would create, '
+                               'so this task cannot tell which key it is about; it can be predicted once that key exists')
             module.exit(**module.empty_result)
         try:
             result, before, after = module.run()

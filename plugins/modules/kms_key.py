@@ -33,8 +33,9 @@ options:
       - The key's tag, which addresses an existing key directly (one API read, no listing).
       - A miss is confirmed by listing the boundary. It fails the task, or warns in check mode, where an
         earlier task of the same run may be the one that creates the key.
-      - An explicit V(null) (the O(key_tag) check mode returns for a key it would create) cannot be
-        predicted. It warns in check mode and fails otherwise.
+      - An explicit V(null) or empty value (the O(key_tag) check mode returns for a key it would create;
+        ansible-core before 2.19 renders a template of null as an empty string) cannot be predicted. It warns
+        in check mode and fails otherwise.
     type: str
   rename_from:
     description:
