@@ -360,11 +360,13 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
                  'write': method != 'GET' and not READ_ONLY_POSTS.search(parts.path), 'time': time.time(),
                  # kept so that tests can search their captured output for every signature sent
                  'signature': self.headers.get('x-ncp-apigw-signature-v2')}
+        # Logged on arrival, before any answer is sent: a client that reads the log right after its answer
+        # must find its own request there. The status is filled in once the request is handled.
+        emulator.record(entry)
         try:
             entry['status'] = self.handle_api(method, parts, entry)
         finally:
             emulator.leave()
-            emulator.record(entry)
 
     def read_body_safely(self):
         try:
