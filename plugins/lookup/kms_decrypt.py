@@ -109,6 +109,7 @@ from ansible_collections.ncloud.kms.plugins.module_utils.connection import CONNE
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     CryptoError, KmsCrypto, check_ciphertexts, encode_context, to_b64,
 )
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import boundary_name
 
 
 def refuse(message):
@@ -140,7 +141,7 @@ class LookupModule(LookupBase):
         context = encode_context(self.get_option('context'))
         key = crypto.find(key_name, key_tag)
         if key is None:
-            raise CryptoError('no key named %s in the %s boundary' % (key_name, region or 'global'))
+            raise CryptoError('no key named %s in the %s boundary' % (key_name, boundary_name(region)))
         crypto.check_enabled(key)
         return crypto.decrypt(key, terms, context)
 

@@ -152,7 +152,7 @@ from ansible_collections.ncloud.kms.plugins.module_utils.client import REGIONS
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     MAX_DATA_BYTES, CryptoError, KmsCrypto, check_ciphertexts, check_plaintexts, ciphertext_version, encode_context,
 )
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import get_key
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import boundary_name, get_key
 
 
 class KmsEncrypt(KmsModule):
@@ -205,7 +205,7 @@ class KmsEncrypt(KmsModule):
             key = crypto.find(key_name=p['key_name'])
             where = 'no key named %s' % p['key_name']
         if key is None:
-            self.key_missing('%s in the %s boundary' % (where, p['region'] or 'global'))
+            self.key_missing('%s in the %s boundary' % (where, boundary_name(p['region'])))
         return key
 
     # ---- compare -------------------------------------------------------------------------------

@@ -167,7 +167,7 @@ import time
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.client import REGIONS
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    DAY_MS, MAX_VERSIONS, check_name_option, describe_key, find_key, get_versions, key_path, key_record,
+    DAY_MS, MAX_VERSIONS, boundary_name, check_name_option, describe_key, find_key, get_versions, key_path, key_record,
     version_record,
 )
 
@@ -244,7 +244,7 @@ class KmsKeyRotate(KmsModule):
         client = self.client(p['region'])
         key = find_key(client, p['name'], p['key_tag'])
         if key is None:
-            self.key_missing('key %s was not found in the %s boundary' % (p['name'] or p['key_tag'], p['region'] or 'global'))
+            self.key_missing('key %s was not found in the %s boundary' % (p['name'] or p['key_tag'], boundary_name(p['region'])))
             return dict(self.empty_result), None, None
         self.check_state(key)
         previous, versions = get_versions(client, key['keyTag'])
