@@ -13,8 +13,8 @@
 #   compat                       on the oldest and newest ansible-core of tests/matrix/versions.txt: sanity,
 #                                ansible-doc of every plugin, the kms_key and kms_key_migrate targets and
 #                                build-install, against the built collection
-#   reliability                  the fault (3 seeds: faults and faults_sweep), bad-input, secrets and TLS targets,
-#                                with their figures
+#   reliability                  the faults target with 3 seeds, the reliability target (transport, TLS, 20 forks,
+#                                secrets scans) and the bad-input unit cases, with their figures
 #   all                          sanity, units, integration, lint, build-install, publish, compat (make test)
 #   matrix                       sanity, units and integration on every row of tests/matrix/versions.txt
 #                                (KMS_MATRIX_ROWS="2.17.14 2.18.19" runs only those rows)
@@ -29,7 +29,7 @@ shift || true
 timings=()
 
 if [ -n "${KMS_CORE:-}" ]; then
-    bin="$("$repo/tests/matrix/venv.sh" "$KMS_CORE" "$KMS_PYTHON")"
+    bin="$("$repo/tests/venv.sh" row "$KMS_CORE" "$KMS_PYTHON")"
 else
     bin="$("$repo/tests/venv.sh")"
 fi
@@ -62,13 +62,14 @@ prepare_collection() {
         rm -rf "$test_root/build" && mkdir -p "$test_root/build"
         ansible-galaxy collection build "$repo" --output-path "$test_root/build" --force >/dev/null
         rm -rf "$collection"
-        ansible-galaxy collection install "$test_root"/build/ncloud-kms-*.tar.gz -p "$test_root" --force >/dev/null
+        ANSIBLE_COLLECTIONS_PATH="$test_root" ansible-galaxy collection install "$test_root"/build/ncloud-kms-*.tar.gz \
+            -p "$test_root" --force >/dev/null
     elif git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
         git -C "$repo" ls-files -z --cached --others --exclude-standard \
-            | (cd "$repo" && xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' ) \
+            | (cd "$repo" && xargs -0 -I{} sh -c 'if test -e "{}"; then printf "%s\0" "{}"; fi' ) \
             | (cd "$repo" && tar --null -T - -cf -) | tar -xf - -C "$collection"
     else
-        (cd "$repo" && tar --exclude=./.venv --exclude=./.tmp --exclude=./tests/output -cf - .) | tar -xf - -C "$collection"
+        (cd "$repo" && tar --exclude=./.venvs --exclude=./.tmp --exclude=./tests/output -cf - .) | tar -xf - -C "$collection"
     fi
 }
 
@@ -91,10 +92,19 @@ run_sanity() {
     (cd "$collection" && ansible-test sanity --local --python "$python_version" --color no "$@")
 }
 run_units() {
+    if [ "${1:-}" = -k ]; then
+        # One pattern (make units K=...): pytest itself, from the collection copy; ansible-test units has no -k.
+        (cd "$collection" && PYTHONPATH="$test_root" "$bin/python" -m pytest -p no:cacheprovider -q tests/unit "$@")
+        return
+    fi
     (cd "$collection" && ansible-test units --local --python "$python_version" --requirements --color no "$@")
 }
 run_integration() {
-    (cd "$collection" && ansible-test integration --local --python "$python_version" --color no "$@")
+    # One emulator for every role target, its endpoints and credentials in ansible-test's integration_config.yml;
+    # the script targets (variants, faults, reliability) start emulators of their own.
+    (cd "$collection" && KMS_EMULATOR_PYTHON="$bin/python" tests/emulator/with-emulator.sh \
+        tests/emulator/integration-config.sh tests/integration/integration_config.yml \
+        ansible-test integration --local --python "$python_version" --color no "$@")
 }
 run_lint() {
     (cd "$repo" && ansible-lint --profile production && antsibull-changelog lint)
@@ -108,10 +118,13 @@ run_publish() {
 run_reliability() {
     # The reliability and security figures: faults survived, bad inputs rejected, secrets found.
     local log="$test_root/reliability.log"
-    run_integration --allow-disabled faults faults_sweep bad_input secrets reliability "$@" | tee "$log"
+    mkdir -p "$collection/tests/output" && echo "11 22 33" >"$collection/tests/output/fault-seeds"
+    run_integration faults reliability "$@" | tee "$log"
+    run_units -k bad_input_fails_before_any_request | tee "$test_root/bad-input.log"
     echo
     echo "=== reliability and security figures ==="
     grep -o 'FIGURES [^"]*' "$log" | sed 's/^FIGURES //; s/\\"/"/g'
+    echo "bad input: $(grep -Eo '[0-9]+ passed' "$test_root/bad-input.log" | tail -1) unit cases, each failing before any request"
 }
 
 matrix_rows() {
@@ -135,12 +148,14 @@ run_compat() {
 
 run_ansible_doc() {
     # Every plugin's documentation renders with this ansible-core.
-    local plugin
-    for plugin in $(cd "$collection/plugins/modules" && ls ./*.py | sed 's|^\./||; s|\.py$||'); do
+    local path plugin
+    for path in "$collection"/plugins/modules/*.py; do
+        plugin="$(basename "$path" .py)"
         ANSIBLE_COLLECTIONS_PATH="$test_root" ansible-doc "ncloud.kms.$plugin" >/dev/null
         echo "ansible-doc ncloud.kms.$plugin: ok ($core_version)"
     done
-    for plugin in $(cd "$collection/plugins" && ls lookup/*.py 2>/dev/null | sed 's|^lookup/||; s|\.py$||'); do
+    for path in "$collection"/plugins/lookup/*.py; do
+        plugin="$(basename "$path" .py)"
         ANSIBLE_COLLECTIONS_PATH="$test_root" ansible-doc -t lookup "ncloud.kms.$plugin" >/dev/null
         echo "ansible-doc -t lookup ncloud.kms.$plugin: ok ($core_version)"
     done

@@ -1,13 +1,38 @@
 #!/usr/bin/env bash
-# Create (or refresh) the project's virtual environment and print the path of its bin directory.
-# Re-installs only when the requirements file changed since the last install.
-#   KMS_VENV          the environment's folder (default .venv)
-#   KMS_REQUIREMENTS  what to install (default tests/requirements.txt, the test tools)
+# The one script that makes the project's virtual environments; prints the path of the environment's bin folder.
+# Re-installs only when the requirements changed since the last install.
+#
+#   tests/venv.sh                       .venvs/test: the test tools (tests/requirements.txt)
+#   tests/venv.sh demo|docs|publish     .venvs/demo, .venvs/docs, .venvs/publish (tests/requirements-KIND.txt)
+#   tests/venv.sh row CORE PYTHON [demo] .venvs/matrix/CORE-test (or -demo): one row of tests/matrix/versions.txt,
+#                                       ansible-core CORE on Python PYTHON (e.g. 2.16.19 3.10), with the test
+#                                       tools of tests/matrix/requirements.txt, or only requests for demo
+# Every environment lives under .venvs/ (git-ignored; make clean removes it).
+# KMS_VENV and KMS_REQUIREMENTS override the folder and the requirements file; PYTHON the interpreter.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-venv="${KMS_VENV:-$repo/.venv}"
-requirements="${KMS_REQUIREMENTS:-$repo/tests/requirements.txt}"
+kind="${1:-test}"
 python="${PYTHON:-python3}"
+
+case "$kind" in
+    test) venv="$repo/.venvs/test" requirements="$repo/tests/requirements.txt" ;;
+    demo|docs|publish) venv="$repo/.venvs/$kind" requirements="$repo/tests/requirements-$kind.txt" ;;
+    row)
+        core="$2" py="$3" row_kind="${4:-test}"
+        venv="$repo/.venvs/matrix/$core-$row_kind"
+        requirements="$repo/.tmp/matrix/requirements-$core-$row_kind.txt"
+        mkdir -p "$(dirname "$requirements")"
+        {
+            echo "ansible-core==$core"
+            if [ "$row_kind" = demo ]; then grep '^requests' "$repo/tests/matrix/requirements.txt"
+            else grep -v '^#' "$repo/tests/matrix/requirements.txt"; fi
+        } >"$requirements"
+        python="$("$repo/tests/python-for.sh" "$py")"
+        ;;
+    *) echo "usage: $0 [test|demo|docs|publish|row CORE PYTHON [demo]]" >&2; exit 2 ;;
+esac
+venv="${KMS_VENV:-$venv}"
+requirements="${KMS_REQUIREMENTS:-$requirements}"
 stamp="$venv/.requirements.sha256"
 wanted="$(sha256sum "$requirements" | cut -d' ' -f1)"
 

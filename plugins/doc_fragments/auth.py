@@ -34,11 +34,13 @@ options:
     description:
       - Base URL of the KR region-isolation boundary, replacing C(https://ocapi-kr.ncloud.com).
       - Taken from the environment variable E(NCLOUD_KMS_ENDPOINT_KR) when not set.
+      - Plain C(http://) is refused except for loopback hosts, as for O(endpoint).
     type: str
   endpoint_jpn:
     description:
       - Base URL of the JPN region-isolation boundary, replacing C(https://ocapi-jp.ncloud.com).
       - Taken from the environment variable E(NCLOUD_KMS_ENDPOINT_JPN) when not set.
+      - Plain C(http://) is refused except for loopback hosts, as for O(endpoint).
     type: str
   timeout:
     description:
@@ -63,6 +65,11 @@ options:
     type: path
 requirements:
   - requests
+'''
+
+    # For modules (use both fragments: ncloud.kms.auth and ncloud.kms.auth.modules).
+    MODULES = r'''
+options: {}
 notes:
   - All modules of this collection are in the action group C(ncloud.kms.kms), so
     C(module_defaults) with C(group/ncloud.kms.kms) can set these options once for a play.
@@ -87,4 +94,8 @@ options:
   endpoint_jpn:
     env:
       - name: NCLOUD_KMS_ENDPOINT_JPN
+notes:
+  - C(module_defaults) does not reach lookups (Ansible runs a lookup on the controller, outside any module), so
+    credentials and endpoints set only there are not seen here. Use the environment variables, or give the
+    options to the lookup, for example from variables (C(access_key=ncp_access_key, secret_key=ncp_secret_key)).
 '''

@@ -24,20 +24,6 @@ options:
     required: true
     type: list
     elements: str
-  key_name:
-    description:
-      - Name of the key that encrypted the terms (one list call per process to find its tag).
-      - One of O(key_name) and O(key_tag) is required.
-    type: str
-  key_tag:
-    description:
-      - Tag of the key that encrypted the terms (no extra call).
-    type: str
-  region:
-    description:
-      - Unset for a global key; V(KR) or V(JPN) for a region-isolation key.
-    type: str
-    choices: [KR, JPN]
   context:
     description:
       - The context the terms were encrypted with, as text (the plugin encodes it), at most 50 bytes.
@@ -51,6 +37,8 @@ options:
     choices: [text, base64]
     default: text
 extends_documentation_fragment:
+  - ncloud.kms.key_selector.key_name
+  - ncloud.kms.key_selector.region
   - ncloud.kms.auth
   - ncloud.kms.auth.plugins
 notes:
@@ -82,7 +70,7 @@ EXAMPLES = r'''
     mode: '0600'
   no_log: true
 
-- name: Give every connection option (the environment variables serve otherwise)
+- name: Give every connection option from variables (module_defaults does not reach a lookup; the environment serves otherwise)
   ansible.builtin.debug:
     msg: "{{ lookup('ncloud.kms.kms_decrypt', secret_ncpkms, key_name='app-secrets',
                     access_key=ncp_access_key, secret_key=ncp_secret_key, site='public',
@@ -105,11 +93,16 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import HAS_REQUESTS, KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.connection import CONNECTION_OPTIONS, KmsConnection
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import CONNECTION_OPTIONS, KmsConnection, boundary_name
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     CryptoError, KmsCrypto, check_ciphertexts, encode_context, to_b64,
 )
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import boundary_name
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import find_key, name_problem
+
+
+MODULE_DEFAULTS_HINT = ('. module_defaults does not reach lookups (Ansible runs a lookup on the controller, outside '
+                        'any module): give the option to the lookup, for example access_key=ncp_access_key from a '
+                        'variable, or set the environment variable')
 
 
 def refuse(message):
@@ -118,32 +111,33 @@ def refuse(message):
 
 class LookupModule(LookupBase):
 
-    def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
-        if not HAS_REQUESTS:
-            refuse('the ncloud.kms.kms_decrypt lookup needs the Python library requests on the controller')
-        key_name, key_tag, region = self.get_option('key_name'), self.get_option('key_tag'), self.get_option('region')
+    # ---- options -------------------------------------------------------------------------------
+
+    def connection(self, region, given):
+        key_name, key_tag = self.get_option('key_name'), self.get_option('key_tag')
         if (key_name is None) == (key_tag is None):
             refuse('kms_decrypt needs exactly one of key_name and key_tag: the key that encrypted the terms')
-        connection = KmsConnection(dict((name, self.get_option(name)) for name in CONNECTION_OPTIONS), refuse, kwargs)
+        if key_name is not None and name_problem(key_name, 'key_name'):
+            refuse('kms_decrypt: %s' % name_problem(key_name, 'key_name'))
+        connection = KmsConnection(dict((name, self.get_option(name)) for name in CONNECTION_OPTIONS), refuse, given,
+                                   missing_hint=MODULE_DEFAULTS_HINT)
         connection.validate([region])
-        try:
-            plaintexts = self.decrypt(KmsCrypto(connection.client(region)), key_name, key_tag, region, terms)
-        except (CryptoError, KmsApiError) as exc:
-            raise AnsibleLookupError('kms_decrypt: %s' % exc)
-        finally:
-            connection.close()
-        return [wrap_var(value) for value in self.render(plaintexts)]
+        return connection
 
-    def decrypt(self, crypto, key_name, key_tag, region, terms):
+    # ---- find, then decrypt (nothing to compare: a lookup only reads) -----------------------------
+
+    def decrypt(self, crypto, region, terms):
         terms = [str(term) for term in terms]
         check_ciphertexts(terms)
         context = encode_context(self.get_option('context'))
-        key = crypto.find(key_name, key_tag)
+        key_name = self.get_option('key_name')
+        key = find_key(crypto.client, key_name, self.get_option('key_tag'), trust_tag=True, remember=True)
         if key is None:
             raise CryptoError('no key named %s in the %s boundary' % (key_name, boundary_name(region)))
         crypto.check_enabled(key)
         return crypto.decrypt(key, terms, context)
+
+    # ---- result --------------------------------------------------------------------------------
 
     def render(self, plaintexts):
         if self.get_option('output') == 'base64':
@@ -156,3 +150,17 @@ class LookupModule(LookupBase):
                 refuse('kms_decrypt: the plaintext of term %d is not UTF-8 text; use output=base64 for binary data'
                        % position)
         return values
+
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        if not HAS_REQUESTS:
+            refuse('the ncloud.kms.kms_decrypt lookup needs the Python library requests on the controller')
+        region = self.get_option('region')
+        connection = self.connection(region, kwargs)
+        try:
+            plaintexts = self.decrypt(KmsCrypto(connection.client(region)), region, terms)
+        except (CryptoError, KmsApiError) as exc:
+            raise AnsibleLookupError('kms_decrypt: %s' % exc)
+        finally:
+            connection.close()
+        return [wrap_var(value) for value in self.render(plaintexts)]

@@ -1,35 +1,59 @@
 # -*- coding: utf-8 -*-
 # Copyright: ncloud.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The base every ncloud.kms module stands on.
+"""The base every ncloud.kms module stands on, and the one write path.
 
-A module declares its own options and implements ``validate()`` (input rules, no API call)
-and ``run()`` (find, compare, act). The base owns the common options, the clients, the
-check-mode guard on every write, the diff, and the one place that builds the result or the
-structured failure.
+A module declares its options (``argument_spec``, with ``KEY_SELECTOR`` when it addresses one key) and
+implements, in this order in its file:
+
+- options: ``validate()``, the input rules that need no API call (``self.fail`` on the first broken one);
+- find / compare / act: ``run()``, which finds the key (``keys.find_key``), compares, and writes only
+  through ``self.apply`` / ``self.send`` (API changes) and ``self.act_locally`` (files on the managed host);
+- result: what ``run()`` returns, ``(result, before, after)``; the base adds ``changed``, ``actions``
+  and the diff.
+
+The base owns the common options, the clients, the check-mode guard on every write, the recovery of a
+write whose answer was lost, and the one place that builds the result or the structured failure.
 """
 
+import time
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, _load_params, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import (
-    ENDPOINT_ENV, GLOBAL, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, KmsApiError,
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, KmsApiError,
 )
-from ansible_collections.ncloud.kms.plugins.module_utils.connection import KmsConnection
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
+    GLOBAL, REGIONS, KmsConnection, boundary_name, connection_argument_spec,
+)
+from ansible_collections.ncloud.kms.plugins.module_utils.crypto import CryptoError
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
+    find_key, get_versions, key_path, name_problem, read_back,
+)
 
-AUTH_ARGUMENT_SPEC = dict(
-    access_key=dict(type='str', no_log=False, fallback=(env_fallback, ['NCLOUD_ACCESS_KEY'])),
-    secret_key=dict(type='str', no_log=True, fallback=(env_fallback, ['NCLOUD_SECRET_KEY'])),
-    site=dict(type='str', default='public', choices=['public', 'gov']),
-    endpoint=dict(type='str', fallback=(env_fallback, [ENDPOINT_ENV[GLOBAL]])),
-    endpoint_kr=dict(type='str', fallback=(env_fallback, [ENDPOINT_ENV['KR']])),
-    endpoint_jpn=dict(type='str', fallback=(env_fallback, [ENDPOINT_ENV['JPN']])),
-    timeout=dict(type='int', default=30),
-    retries=dict(type='int', default=5),
-    validate_certs=dict(type='bool', default=True),
-    ca_path=dict(type='path'),
+# The options that address one key; their doc fragment is ncloud.kms.key_selector. A module that has them
+# gets the name rules, the null key_tag rule and the missing-key rule from the base.
+KEY_SELECTOR = dict(
+    name=dict(type='str'),
+    key_tag=dict(type='str', no_log=False),
+    region=dict(type='str', choices=list(REGIONS)),
 )
+
+
+def key_selector(name_option='name', region=True):
+    """The key-selector options: ``name`` (or ``key_name`` for the crypto plugins), ``key_tag``, ``region``."""
+    spec = dict((option, dict(facts)) for option, facts in KEY_SELECTOR.items() if region or option != 'region')
+    spec[name_option] = spec.pop('name')
+    return spec
+
+
+class ModuleFailure(Exception):
+    """A failure a module's logic decides on (not the API's): the message says what to do."""
+
+
+# Every error of the collection that base.main turns into one structured failure.
+KNOWN_ERRORS = (KmsApiError, CryptoError, ModuleFailure, OSError)
 
 
 def like_for_like(before, after):
@@ -50,6 +74,119 @@ def given_options():
         return {}
 
 
+def failure_message(exc):
+    """The message of a known error; an OS error names its file."""
+    if isinstance(exc, OSError) and exc.filename:
+        return '%s: %s' % (exc.strerror or type(exc).__name__, exc.filename)
+    return str(exc)
+
+
+# ---- changes: what a write sends, and how its effect is confirmed after a lost answer ----------------
+
+class Change(object):
+    """One write to a key, and the API fields it leaves on the key (``gone``: the key is destroyed).
+
+    After a lost answer (``KmsApiError.maybe_applied``), ``confirm`` reads the key back and returns the data
+    to go on with when the change holds, else raises the error. Subclasses change what is read.
+    """
+
+    def __init__(self, description, method, action=None, body=None, sets=None, gone=False, idempotent=True):
+        self.description = description
+        self.method = method
+        self.action = action
+        self.body = body
+        self.sets = sets or {}
+        self.gone = gone
+        self.idempotent = idempotent
+
+    def path(self, key):
+        return key_path(key['keyTag'], self.action)
+
+    def state_now(self, client, key):
+        return read_back(client, key)
+
+    def holds_on(self, state):
+        if self.gone:
+            return state is None
+        return state is not None and all(state.get(field) == value for field, value in self.sets.items())
+
+    def data_from(self, state):
+        return {'keyTag': state['keyTag']} if state else None
+
+    def confirm(self, client, key, exc):
+        state = self.state_now(client, key)
+        if not self.holds_on(state):
+            raise exc
+        return self.data_from(state)
+
+
+def status_change(description, status):
+    """Enable or disable a key."""
+    return Change(description, 'POST', 'enable' if status == 'ENABLE' else 'disable', sets={'status': status})
+
+
+class CreateKey(Change):
+    """Create a key. A lost answer is confirmed by the key of that name; one that differs from the body
+    was made by another writer, and the task fails saying so."""
+
+    def __init__(self, body):
+        super(CreateKey, self).__init__('create key', 'POST', body=body, sets=body)
+
+    def path(self, key):
+        return '/keys'
+
+    def state_now(self, client, key):
+        return find_key(client, name=self.body['keyName'], full=True)
+
+    def data_from(self, state):
+        return state
+
+    def confirm(self, client, key, exc):
+        state = self.state_now(client, key)
+        if state is None:
+            raise exc
+        differs = [field for field, value in self.body.items() if state.get(field) != value]
+        if differs:
+            raise ModuleFailure('a key named %s appeared while this task created it, but it does not match the task '
+                                '(differs in %s); it was not made by this task' % (self.body['keyName'], ', '.join(differs)))
+        return state
+
+
+class MoveKey(Change):
+    """Migrate a global key into a region-isolation boundary; confirmed by its name in the target."""
+
+    def __init__(self, target, target_client):
+        super(MoveKey, self).__init__('migrate to %s' % target, 'POST', 'migrate', body={'targetRegion': target})
+        self.target_client = target_client
+
+    def state_now(self, client, key):
+        return find_key(self.target_client, name=key['keyName'])
+
+    def holds_on(self, state):
+        return state is not None
+
+
+class AddVersion(Change):
+    """Rotate a key: never sent twice. A lost answer is confirmed by a version newer than ``previous``."""
+
+    def __init__(self, previous):
+        super(AddVersion, self).__init__('rotate', 'POST', 'rotate', idempotent=False)
+        self.previous = previous
+
+    def state_now(self, client, key):
+        current, versions = get_versions(client, key['keyTag'])
+        made = [v.get('rotatedDate') for v in versions if v.get('version') == current]
+        return {'version': current, 'rotatedDate': made[0] if made else None}
+
+    def holds_on(self, state):
+        return state['version'] > self.previous
+
+    def data_from(self, state):
+        return state
+
+
+# ---- the module base ---------------------------------------------------------------------------------
+
 class KmsModule(object):
     """Common options, clients, guarded writes, diff and result for one module run."""
 
@@ -59,7 +196,7 @@ class KmsModule(object):
     empty_result = {'key': {}}
 
     def __init__(self):
-        spec = dict(AUTH_ARGUMENT_SPEC)
+        spec = connection_argument_spec()
         spec.update(self.argument_spec)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
         self.params = self.module.params
@@ -69,7 +206,7 @@ class KmsModule(object):
         self.actions = []
         self.connection = KmsConnection(self.params, self.fail, self.given)
 
-    # ---- input -------------------------------------------------------------------------------
+    # ---- options -------------------------------------------------------------------------------
 
     def validate(self):
         """Module-specific input rules; call ``self.fail`` on the first broken one."""
@@ -78,51 +215,114 @@ class KmsModule(object):
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib('requests'), exception=str(REQUESTS_IMPORT_ERROR))
         self.connection.validate(self.regions())
-
-    # ---- API access --------------------------------------------------------------------------
+        for option in ('name', 'key_name'):
+            problem = self.params.get(option) is not None and name_problem(self.params[option], option)
+            if problem:
+                self.fail(problem)
 
     def regions(self):
         """The boundaries this run talks to (global is None); checked before any request."""
         return [self.params.get('region')]
-
-    def client(self, region=GLOBAL):
-        """The client of one boundary; all clients of a run share one HTTP session."""
-        return self.connection.client(region)
-
-    def write(self, client, description, method, path, body=None, idempotent=True, recover=None):
-        """One write, sent only outside check mode; returns the answer's data or None.
-
-        It counts as a change (``changed``, ``actions``) only once it took effect: in check mode
-        at once, else when the answer arrives, or when ``recover(exc)`` shows that a write whose
-        answer was lost (``maybe_applied``) holds, returning the data to go on with. A write
-        that failed leaves ``changed`` and ``actions`` as they were.
-        """
-        data = None
-        if not self.check_mode:
-            try:
-                data = client.request(method, path, body=body, idempotent=idempotent)
-            except KmsApiError as exc:
-                if recover is None or not exc.maybe_applied:
-                    raise
-                data = recover(exc)
-        self.changed = True
-        self.actions.append(description)
-        return data
 
     def null_key_tag(self):
         """Whether the task gave ``key_tag`` as null or empty (not left it out): the tag of a key that check mode
         did not create. ansible-core before 2.19 renders a template of a null value as an empty string."""
         return 'key_tag' in self.given and self.given['key_tag'] in (None, '')
 
+    # ---- find ----------------------------------------------------------------------------------
+
+    def client(self, region=GLOBAL):
+        """The client of one boundary; all clients of a run share one HTTP session."""
+        return self.connection.client(region)
+
+    def missing_key_result(self):
+        """The result of a run that found no key to act on (check mode, or an explicitly null key_tag)."""
+        return dict(self.empty_result)
+
+    def predicted_writes(self):
+        """The writes this task would make on a key an earlier task of the run creates (check mode on a fresh
+        account); a module whose run then writes says which, so that --check reports what the real run changes."""
+        return []
+
     def key_missing(self, message):
-        """A key the task needs is not there. Outside check mode a failure; in check mode a warning,
-        because an earlier task of the same run may be the one that would create it."""
+        """A key the task needs is not there. Outside check mode a failure; in check mode a warning, because an
+        earlier task of the same run may be the one that would create it; ``predicted_writes`` are reported as
+        changes, saying they are predicted."""
         if not self.check_mode:
             self.fail(message)
-        self.module.warn('%s. In check mode this is expected when an earlier task of this run would create the key; '
-                         'without check mode this task fails.' % message)
+        would = self.predicted_writes()
+        if not would:
+            self.module.warn('%s. In check mode this is expected when an earlier task of this run would create the '
+                             'key; without check mode this task fails.' % message)
+            return
+        self.changed = True
+        self.actions.extend(would)
+        self.module.warn('%s. In check mode this is expected when an earlier task of this run would create the key, '
+                         'so this task reports what it would do then (%s), without knowing that key: the prediction '
+                         'cannot be exact. Without check mode this task fails while the key is missing.'
+                         % (message, ', '.join(would)))
 
-    # ---- result ------------------------------------------------------------------------------
+    def describe_selector(self, region=None):
+        """'key NAME' or 'the key with key_tag TAG' and its boundary, for a missing-key message."""
+        p = self.params
+        name = p.get('name') or p.get('key_name')
+        what = 'no key named %s' % name if p.get('key_tag') is None else 'no key has key_tag %s' % p['key_tag']
+        return '%s in the %s boundary' % (what, boundary_name(p.get('region') if region is None else region))
+
+    # ---- act -----------------------------------------------------------------------------------
+
+    def send(self, client, change, key=None):
+        """One write, sent only outside check mode; returns the answer's data or None.
+
+        It counts as a change (``changed``, ``actions``) only once it took effect: in check mode at once,
+        else when the answer arrives, or when ``change.confirm`` shows that a write whose answer was lost
+        holds. A write that failed leaves ``changed`` and ``actions`` as they were.
+        """
+        data = None
+        if not self.check_mode:
+            try:
+                data = client.request(change.method, change.path(key), body=change.body, idempotent=change.idempotent)
+            except KmsApiError as exc:
+                if not exc.maybe_applied:
+                    raise
+                data = change.confirm(client, key, exc)
+        self.changed = True
+        self.actions.append(change.description)
+        return data
+
+    def apply(self, client, key, changes):
+        """Apply ``changes`` in order to the key; return the key as it is (or would be) after, None when gone.
+
+        In check mode nothing is sent and the record is predicted from what each change sets. Each write
+        goes to the tag the key has at that moment (a rename may answer a new one).
+        """
+        key = dict(key)
+        for change in changes:
+            key.update(change.sets)
+            data = self.send(client, change, key)
+            if change.gone:
+                return None
+            if isinstance(data, dict):
+                key.update(data)
+        return key
+
+    def act_locally(self, description, action):
+        """A change on the managed host (a file written): done outside check mode, recorded in both."""
+        if not self.check_mode:
+            action()
+        self.changed = True
+        self.actions.append(description)
+
+    def changed_locally(self, description):
+        """A local change something else already made (file attributes set by ansible's own helpers)."""
+        self.changed = True
+        self.actions.append(description)
+
+    @staticmethod
+    def now_ms():
+        return int(time.time() * 1000)
+
+    # ---- result --------------------------------------------------------------------------------
 
     def fail(self, msg, error=None, **extra):
         if error is not None:
@@ -142,15 +342,16 @@ class KmsModule(object):
     def main(cls):
         module = cls()
         module._validate_common()
-        module.validate()
-        if module.null_key_tag():
-            module.key_missing('key_tag is null or empty, as in the record check mode returns for a key it would create, '
-                               'so this task cannot tell which key it is about; it can be predicted once that key exists')
-            module.exit(**module.empty_result)
         try:
+            module.validate()
+            if module.null_key_tag():
+                module.key_missing('key_tag is null or empty, as in the record check mode returns for a key it would '
+                                   'create, so this task cannot tell which key it is about; it can be predicted once '
+                                   'that key exists')
+                module.exit(**module.missing_key_result())
             result, before, after = module.run()
-        except KmsApiError as exc:
-            module.fail(str(exc), error=exc.to_dict())
+        except KNOWN_ERRORS as exc:
+            module.fail(failure_message(exc), **({'error': exc.to_dict()} if isinstance(exc, KmsApiError) else {}))
         except Exception as exc:  # pylint: disable=broad-exception-caught
             # A bug or an answer no rule foresaw: fail cleanly. Neither the message nor the
             # traceback (shown with -vvv) holds a header or a secret: only code and the exception text.

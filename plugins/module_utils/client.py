@@ -27,7 +27,6 @@ formatted into a message and never logged.
 import base64
 import hashlib
 import hmac
-import ipaddress
 import json
 import random
 import re
@@ -35,10 +34,9 @@ import time
 from email.utils import parsedate_to_datetime
 
 try:
-    from urllib.parse import urlencode, urlsplit
+    from urllib.parse import urlencode
 except ImportError:  # pragma: no cover
     from urllib import urlencode  # type: ignore
-    from urlparse import urlsplit  # type: ignore
 
 try:
     import requests
@@ -55,23 +53,6 @@ SIGNATURE_HEADER = 'x-ncp-apigw-signature-v2'
 TIMESTAMP_HEADER = 'x-ncp-apigw-timestamp'
 ACCESS_KEY_HEADER = 'x-ncp-iam-access-key'
 
-GLOBAL = None
-REGIONS = ('KR', 'JPN')
-
-BASE_URLS = {
-    ('public', GLOBAL): 'https://ocapi.ncloud.com',
-    ('public', 'KR'): 'https://ocapi-kr.ncloud.com',
-    ('public', 'JPN'): 'https://ocapi-jp.ncloud.com',
-    ('gov', GLOBAL): 'https://ocapi.gov-ncloud.com',
-}
-
-ENDPOINT_ENV = {
-    GLOBAL: 'NCLOUD_KMS_ENDPOINT',
-    'KR': 'NCLOUD_KMS_ENDPOINT_KR',
-    'JPN': 'NCLOUD_KMS_ENDPOINT_JPN',
-}
-
-PAGE_SIZE = 200
 INVALID_RESPONSE = 'INVALID_RESPONSE'  # our code for a success answer we cannot read, not NCP's
 RETRY_AFTER_CAP = 60.0
 CLOCK_HINT = ("check access_key and secret_key, and that this controller's clock is within "
@@ -106,10 +87,6 @@ class KmsApiError(Exception):
         return '%s failed: %s%s: %s' % (where, status, code, self.message)
 
 
-class EndpointError(ValueError):
-    """An endpoint URL that must not be used."""
-
-
 def sign(method, uri, timestamp_ms, access_key, secret_key):
     """Return the ``x-ncp-apigw-signature-v2`` value for one request.
 
@@ -126,33 +103,6 @@ def build_uri(path, query=None):
     if query:
         uri += '?' + urlencode(list(query))
     return uri
-
-
-def is_loopback_host(host):
-    if not host:
-        return False
-    if host.lower() == 'localhost':
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_endpoint(url, option):
-    """Validate an endpoint URL; return it without a trailing slash."""
-    parts = urlsplit(url or '')
-    if parts.scheme not in ('http', 'https') or not parts.hostname:
-        raise EndpointError('%s must be an http(s) URL with a host, such as https://ocapi.ncloud.com; got %r'
-                            % (option, url))
-    if parts.query or parts.fragment:
-        raise EndpointError('%s must not carry a query string or fragment; got %r' % (option, url))
-    if parts.scheme == 'http' and not is_loopback_host(parts.hostname):
-        raise EndpointError(
-            '%s uses plain http:// to the non-loopback host %s: a signed request over plain HTTP leaks '
-            'the access key and a replayable signature, so only https:// is allowed (plain http:// is '
-            'accepted for loopback hosts such as a local emulator)' % (option, parts.hostname))
-    return url.rstrip('/')
 
 
 def error_from_response(status, text, reason=None):
@@ -328,46 +278,6 @@ class KmsClient(object):
             raise KmsApiError(message, status=response.status_code, code=code, method=method, path=uri,
                               attempts=attempt, maybe_applied=maybe_applied)
         return body
-
-    def iter_keys(self):
-        """Yield key list records page by page (``pageSize=200``); stop when the caller stops."""
-        page = 1
-        while True:
-            query = (('pageNo', page), ('pageSize', PAGE_SIZE))
-            keys, total_pages = list_page(self.request_answer('GET', '/keys', query=query), build_uri('/keys', query))
-            yield from keys
-            last = page >= total_pages if total_pages is not None else len(keys) < PAGE_SIZE
-            if last:
-                return
-            page += 1
-
-
-def list_page(answer, uri):
-    """``(keys, total pages or None)`` of one list answer, in either shape the reference shows.
-
-    The example nests ``keyList`` and the paging fields in ``data``; the field table writes
-    ``data.KeyList`` and puts the paging fields beside ``data``.
-    """
-    data = answer.get('data')
-    places = [data, answer] if isinstance(data, dict) else [answer]
-    keys = first_field(places, ('keyList', 'KeyList'))
-    if not isinstance(keys, list):
-        raise KmsApiError('the key list answer has no keyList', status=200, code=INVALID_RESPONSE,
-                          method='GET', path=uri)
-    total = first_field(places, ('totalPageNo',))
-    try:
-        total = int(total) if total is not None else None
-    except (TypeError, ValueError):
-        total = None
-    return keys, total
-
-
-def first_field(places, names):
-    for place in places:
-        for name in names:
-            if place.get(name) is not None:
-                return place[name]
-    return None
 
 
 # What urllib3 and OpenSSL say when a TLS client meets a server that answers plain HTTP.

@@ -1,50 +1,152 @@
 # -*- coding: utf-8 -*-
 # Copyright: ncloud.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The connection options every ncloud.kms plugin shares, over a module's params or a lookup's options.
+"""Where ncloud.kms talks to: the connection options, sites, boundaries, endpoints and their variables.
+
+This file is the one home of those facts. ``CONNECTION_OPTIONS`` is the table every plugin's connection
+options come from: a module's argument spec is built from it (``connection_argument_spec``), a lookup reads
+the same names through ``get_option``, and the doc fragment ``ncloud.kms.auth`` (plus ``.plugins`` for the
+environment variables of a lookup) is checked against it by a unit test.
 
 ``KmsConnection`` takes the option values as a plain dict and a ``fail(message)`` callable, so modules
-(``AnsibleModule.fail_json``) and lookups (``AnsibleLookupError``) share one set of rules, one way to
-build the signed clients of each boundary, and one HTTP session. The options are documented once, in
-the doc fragment ``ncloud.kms.auth`` (plus ``ncloud.kms.auth.plugins`` for a lookup's environment variables).
+(``AnsibleModule.fail_json``) and lookups (``AnsibleLookupError``) share one set of rules, one way to build
+the signed clients of each boundary, and one HTTP session.
 """
 
+import ipaddress
 import os
 
-from ansible_collections.ncloud.kms.plugins.module_utils.client import (
-    BASE_URLS, ENDPOINT_ENV, GLOBAL, EndpointError, KmsClient, check_endpoint,
-)
+try:
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover
+    from urlparse import urlsplit  # type: ignore
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsClient
 
 try:
     import requests
-except ImportError:  # pragma: no cover - reported through HAS_REQUESTS
+except ImportError:  # pragma: no cover - reported through client.HAS_REQUESTS
     requests = None
 
-ENDPOINT_OPTIONS = {GLOBAL: 'endpoint', 'KR': 'endpoint_kr', 'JPN': 'endpoint_jpn'}
-TIMEOUT_RANGE = (1, 600)
-RETRIES_RANGE = (0, 10)
-CONNECTION_OPTIONS = ('access_key', 'secret_key', 'site', 'endpoint', 'endpoint_kr', 'endpoint_jpn', 'timeout',
-                      'retries', 'validate_certs', 'ca_path')
-CREDENTIAL_ENV = {'access_key': 'NCLOUD_ACCESS_KEY', 'secret_key': 'NCLOUD_SECRET_KEY'}
+# ---- boundaries and sites ------------------------------------------------------------------------
 
+GLOBAL = None                 # the global boundary; the region-isolation boundaries are named
+REGIONS = ('KR', 'JPN')
+BOUNDARIES = (GLOBAL,) + REGIONS
+SITES = ('public', 'gov')
+
+BASE_URLS = {
+    ('public', GLOBAL): 'https://ocapi.ncloud.com',
+    ('public', 'KR'): 'https://ocapi-kr.ncloud.com',
+    ('public', 'JPN'): 'https://ocapi-jp.ncloud.com',
+    ('gov', GLOBAL): 'https://ocapi.gov-ncloud.com',
+}
+
+# boundary -> (option that overrides its endpoint, environment variable of that option)
+ENDPOINT_OPTIONS = {GLOBAL: 'endpoint', 'KR': 'endpoint_kr', 'JPN': 'endpoint_jpn'}
+ENDPOINT_ENV = {GLOBAL: 'NCLOUD_KMS_ENDPOINT', 'KR': 'NCLOUD_KMS_ENDPOINT_KR', 'JPN': 'NCLOUD_KMS_ENDPOINT_JPN'}
+
+# ---- the connection options: the one table -----------------------------------------------------
+
+# option -> its argument spec, plus 'env' (the environment variable it falls back to) and 'range' (inclusive).
+CONNECTION_OPTIONS = {
+    'access_key': dict(type='str', no_log=False, env='NCLOUD_ACCESS_KEY'),
+    'secret_key': dict(type='str', no_log=True, env='NCLOUD_SECRET_KEY'),
+    'site': dict(type='str', default='public', choices=list(SITES)),
+    'endpoint': dict(type='str', env=ENDPOINT_ENV[GLOBAL]),
+    'endpoint_kr': dict(type='str', env=ENDPOINT_ENV['KR']),
+    'endpoint_jpn': dict(type='str', env=ENDPOINT_ENV['JPN']),
+    'timeout': dict(type='int', default=30, range=(1, 600)),
+    'retries': dict(type='int', default=5, range=(0, 10)),
+    'validate_certs': dict(type='bool', default=True),
+    'ca_path': dict(type='path'),
+}
+SPEC_KEYS = ('type', 'default', 'choices', 'no_log')
+REQUIRED_OPTIONS = ('access_key', 'secret_key')   # checked in this order, before any request
+RANGED_OPTIONS = ('timeout', 'retries')
+
+
+def connection_argument_spec():
+    """The connection options as an ``AnsibleModule`` argument spec (environment fallbacks included)."""
+    spec = {}
+    for option, facts in CONNECTION_OPTIONS.items():
+        spec[option] = dict((key, facts[key]) for key in SPEC_KEYS if key in facts)
+        if 'env' in facts:
+            spec[option]['fallback'] = (env_fallback, [facts['env']])
+    return spec
+
+
+def boundary_name(region):
+    return 'global' if region is GLOBAL else region
+
+
+def other_boundaries(site, region):
+    """The boundaries of the site other than ``region`` (None is global)."""
+    return [other for other in BOUNDARIES if other != region and (site, other) in BASE_URLS]
+
+
+def other_region(region):
+    """The other region-isolation boundary (a key cannot move between them)."""
+    return [other for other in REGIONS if other != region][0]
+
+
+# ---- endpoints -----------------------------------------------------------------------------------
+
+class EndpointError(ValueError):
+    """An endpoint URL that must not be used."""
+
+
+def is_loopback_host(host):
+    if not host:
+        return False
+    if host.lower() == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_endpoint(url, option):
+    """Validate an endpoint URL; return it without a trailing slash."""
+    parts = urlsplit(url or '')
+    if parts.scheme not in ('http', 'https') or not parts.hostname:
+        raise EndpointError('%s must be an http(s) URL with a host, such as https://ocapi.ncloud.com; got %r'
+                            % (option, url))
+    if parts.query or parts.fragment:
+        raise EndpointError('%s must not carry a query string or fragment; got %r' % (option, url))
+    if parts.scheme == 'http' and not is_loopback_host(parts.hostname):
+        raise EndpointError(
+            '%s uses plain http:// to the non-loopback host %s: a signed request over plain HTTP leaks '
+            'the access key and a replayable signature, so only https:// is allowed (plain http:// is '
+            'accepted for loopback hosts such as a local emulator)' % (option, parts.hostname))
+    return url.rstrip('/')
+
+
+# ---- the connection ------------------------------------------------------------------------------
 
 class KmsConnection(object):
     """Validated connection options and the clients built from them (one HTTP session for all)."""
 
-    def __init__(self, options, fail, given=None):
+    def __init__(self, options, fail, given=None, missing_hint=''):
         self.options = options
         self.fail = fail
         self.given = given or {}
+        self.missing_hint = missing_hint  # said after a missing credential (a lookup explains module_defaults)
         self._session = None
         self._clients = {}
 
     def validate(self, regions):
         """Every rule of the connection options, before any request; ``regions`` are the boundaries used."""
         options = self.options
-        for option, env in sorted(CREDENTIAL_ENV.items()):
+        for option in REQUIRED_OPTIONS:
             if not options.get(option):
-                self.fail('%s is required: set the option %s or the environment variable %s' % (option, option, env))
-        for option, (low, high) in (('timeout', TIMEOUT_RANGE), ('retries', RETRIES_RANGE)):
+                self.fail('%s is required: set the option %s or the environment variable %s%s'
+                          % (option, option, CONNECTION_OPTIONS[option]['env'], self.missing_hint))
+        for option in RANGED_OPTIONS:
+            low, high = CONNECTION_OPTIONS[option]['range']
             if not low <= options[option] <= high:
                 self.fail('%s must be between %d and %d; got %d' % (option, low, high, options[option]))
         for region in regions:
@@ -52,12 +154,12 @@ class KmsConnection(object):
                 self.fail('region %s is not offered on the %s site: only global keys exist there' % (region, options['site']))
         if options.get('ca_path') and not os.path.isfile(options['ca_path']):
             self.fail('ca_path must name a CA bundle file (PEM); %s is not a file' % options['ca_path'])
-        for option in ENDPOINT_OPTIONS.values():
+        for region, option in ENDPOINT_OPTIONS.items():
             if options.get(option):
                 try:
                     check_endpoint(options[option], option)
                 except EndpointError as exc:
-                    self.fail(str(exc))
+                    self.fail('%s; the endpoint is set by %s' % (exc, self.endpoint_source(region)))
 
     def base_url(self, region=GLOBAL):
         override = self.options.get(ENDPOINT_OPTIONS[region])

@@ -8,25 +8,24 @@ The caller hands bytes and text; base64 happens here. The documented limits are 
 request, items are batched into as few requests as the limits allow (an array request where there is
 more than one item), and nothing raised here holds a plaintext: errors name items by position.
 
-Within one process (a module run, or a lookup's worker), a key name is resolved to its tag once and a
-ciphertext already decrypted with the same key and context is not sent again.
+Within one process (a module run, or a lookup's worker), a ciphertext already decrypted with the same key
+and context is not sent again (and ``keys.find_key(..., remember=True)`` resolves a key name once).
 """
 
 import base64
 import re
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import INVALID_RESPONSE, KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import describe_key, find_key_by_name, key_path
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import describe_key, key_path
 
 MAX_DATA_BYTES = 32 * 1024   # plaintext of one encrypt request (doc: 32 KB; assumed: for all items of an array)
 MAX_RSA_BYTES = 190          # plaintext of one item for an RSA2048 key (doc)
 MAX_CONTEXT_BYTES = 50       # context (doc)
 ENCRYPTING_TYPES = ('AES256', 'RSA2048')
 PUBLIC_KEY_TYPES = ('RSA2048', 'ECDSA')
-CIPHERTEXT = re.compile(r'^ncpkms:v(\d+):[A-Za-z0-9+/_=-]+$')
+CIPHERTEXT = re.compile(r'^ncpkms:v(\d+):([A-Za-z0-9+/_-]+={0,2})$')
 
-# Per process: (endpoint, access key, name) -> list record; (endpoint, access key, tag, context, ciphertext) -> bytes.
-_KEYS_BY_NAME = {}
+# Per process: (endpoint, access key, tag, context, ciphertext) -> bytes. Key names are remembered by keys.find_key.
 _DECRYPTED = {}
 
 
@@ -49,16 +48,25 @@ def encode_context(context):
 
 
 def ciphertext_version(ciphertext):
-    """The key version a ciphertext names, or None when the text is not an NCP ciphertext."""
+    """The key version a ciphertext names, or None when the text is not a whole NCP ciphertext: the prefix, then
+    complete base64 (a value cut short or missing its ``=`` padding is damaged, and NCP could not decrypt it)."""
     match = CIPHERTEXT.match(ciphertext) if isinstance(ciphertext, str) else None
-    return int(match.group(1)) if match else None
+    if not match or len(match.group(2)) % 4:
+        return None
+    try:
+        base64.b64decode(match.group(2).replace('-', '+').replace('_', '/'), validate=True)
+    except ValueError:  # binascii.Error
+        return None
+    return int(match.group(1))
 
 
 def check_ciphertexts(ciphertexts, what='term'):
+    """Every item is a whole ciphertext, before any request; items are named by position, never by value."""
     for position, ciphertext in enumerate(ciphertexts, 1):
         if ciphertext_version(ciphertext) is None:
-            raise CryptoError('%s %d is not an NCP ciphertext (ncpkms:v<version>:<base64>); its value is not shown'
-                              % (what, position))
+            raise CryptoError('%s %d is not a valid ciphertext: NCP ciphertexts are ncpkms:v<version>:<base64>, with '
+                              'complete base64 (a value cut short or missing its = padding is damaged); its value is '
+                              'not shown' % (what, position))
 
 
 def check_plaintexts(plaintexts, key_type):
@@ -107,23 +115,6 @@ class KmsCrypto(object):
         self.scope = (client.base_url, client.access_key)
 
     # ---- keys ----------------------------------------------------------------------------------
-
-    def key_by_name(self, name):
-        """The list record of the key with this name (resolved once per process), or None."""
-        cache_key = self.scope + (name,)
-        if cache_key not in _KEYS_BY_NAME:
-            found = find_key_by_name(self.client, name)
-            if found is None:
-                return None
-            _KEYS_BY_NAME[cache_key] = found
-        return _KEYS_BY_NAME[cache_key]
-
-    def find(self, key_name=None, key_tag=None):
-        """The key to use, or None when no key has that name: by tag without a call (the API checks it),
-        by name from one listing per process."""
-        if key_tag is not None:
-            return {'keyTag': key_tag}
-        return self.key_by_name(key_name)
 
     @staticmethod
     def check_enabled(key):

@@ -1,8 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: ncloud.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the modules share about KMS keys: name rules, lookup, the returned record, and the
-engine that applies a list of changes to one key (each write guarded by check mode)."""
+"""Reading KMS keys: name rules, paging, the one way to find a key, and the returned records.
+
+Every function here takes a client (``client.KmsClient``), never a module: writes and their recovery
+live in ``base.KmsModule``.
+"""
 
 import datetime
 import re
@@ -12,9 +15,7 @@ try:
 except ImportError:  # pragma: no cover
     from urllib import quote  # type: ignore
 
-from ansible_collections.ncloud.kms.plugins.module_utils.client import (
-    BASE_URLS, GLOBAL, INVALID_RESPONSE, REGIONS, KmsApiError,
-)
+from ansible_collections.ncloud.kms.plugins.module_utils.client import INVALID_RESPONSE, KmsApiError, build_uri
 
 NAME_MIN, NAME_MAX = 3, 15
 NAME_CHARS = re.compile(r'^[A-Za-z0-9_-]+$')
@@ -26,6 +27,7 @@ STATUSES = ['ENABLE', 'DISABLE', 'REVOKE']
 MAX_VERSIONS = 100
 DAY_MS = 24 * 3600 * 1000
 DELETION_DELAY_MS = 72 * 3600 * 1000
+PAGE_SIZE = 200
 
 # API field -> returned field, and whether the value is a millisecond timestamp.
 RECORD_FIELDS = (
@@ -56,14 +58,6 @@ def name_problem(name, option='name'):
     if not name[0].isalpha():
         return '%s must start with a letter; %r starts with %r' % (option, name, name[0])
     return None
-
-
-def check_name_option(kms_module):
-    """Fail the module before any request when its ``name`` option breaks a name rule."""
-    name = kms_module.params['name']
-    problem = name is not None and name_problem(name)
-    if problem:
-        kms_module.fail(problem)
 
 
 def iso_utc(milliseconds):
@@ -139,44 +133,99 @@ def get_key(client, key_tag):
 
 def tag_listed(client, key_tag):
     """Whether the boundary's listing holds a key with this tag (reads pages until it is met)."""
-    return any(key.get('keyTag') == key_tag for key in client.iter_keys())
+    return any(key.get('keyTag') == key_tag for key in iter_keys(client))
+
+
+# ---- paging --------------------------------------------------------------------------------------
+
+def iter_keys(client):
+    """Yield the boundary's key list records page by page (``pageSize=200``); stop when the caller stops."""
+    page = 1
+    while True:
+        query = (('pageNo', page), ('pageSize', PAGE_SIZE))
+        keys, total_pages = list_page(client.request_answer('GET', '/keys', query=query), build_uri('/keys', query))
+        yield from keys
+        last = page >= total_pages if total_pages is not None else len(keys) < PAGE_SIZE
+        if last:
+            return
+        page += 1
+
+
+def list_page(answer, uri):
+    """``(keys, total pages or None)`` of one list answer, in either shape the reference shows.
+
+    The example nests ``keyList`` and the paging fields in ``data``; the field table writes
+    ``data.KeyList`` and puts the paging fields beside ``data``.
+    """
+    data = answer.get('data')
+    places = [data, answer] if isinstance(data, dict) else [answer]
+    keys = first_field(places, ('keyList', 'KeyList'))
+    if not isinstance(keys, list):
+        raise KmsApiError('the key list answer has no keyList', status=200, code=INVALID_RESPONSE,
+                          method='GET', path=uri)
+    total = first_field(places, ('totalPageNo',))
+    try:
+        total = int(total) if total is not None else None
+    except (TypeError, ValueError):
+        total = None
+    return keys, total
+
+
+def first_field(places, names):
+    for place in places:
+        for name in names:
+            if place.get(name) is not None:
+                return place[name]
+    return None
+
+
+# ---- finding a key -------------------------------------------------------------------------------
+
+# Per process: (endpoint, access key, name) -> list record, for callers that ask to remember (crypto).
+_REMEMBERED_NAMES = {}
+
+
+def find_key(client, name=None, key_tag=None, full=False, trust_tag=False, remember=False):
+    """The one way to find a key: by tag, else by name, or None.
+
+    - By tag: one GET (a miss is confirmed by listing); with ``trust_tag`` no call at all, the record is
+      just the tag (the crypto call that follows checks it).
+    - By name: list pages only until the name is met. ``full`` reads the found key's full record (one more GET).
+    - ``remember``: a name found once is not listed again in this process.
+    """
+    if key_tag is not None:
+        return {'keyTag': key_tag} if trust_tag else get_key(client, key_tag)
+    remembered = (client.base_url, client.access_key, name)
+    if remember and remembered in _REMEMBERED_NAMES:
+        return _REMEMBERED_NAMES[remembered]
+    found = find_named(client, [name]).get(name)
+    if found is not None and remember:
+        _REMEMBERED_NAMES[remembered] = found
+    return full_record(client, found) if full else found
+
+
+def find_named(client, names):
+    """In one listing, the list record of each of ``names`` that a key has; pages are read until all are met."""
+    found = {}
+    for key in iter_keys(client):
+        if key.get('keyName') in names:
+            found.setdefault(key['keyName'], key)
+            if len(found) == len(names):
+                break
+    return found
+
+
+def full_record(client, found):
+    """The full record of a key found in a listing (one GET), or None."""
+    return found and get_key(client, found['keyTag'])
 
 
 def read_back(client, key):
     """The key as the service holds it now: by tag, else by name (a rename may have changed the tag)."""
     current = get_key(client, key['keyTag'])
     if current is None and key.get('keyName'):
-        found = find_key_by_name(client, key['keyName'])
-        current = found and get_key(client, found['keyTag'])
+        current = find_key(client, name=key['keyName'], full=True)
     return current
-
-
-def find_key_by_name(client, name):
-    """The list record of the key with this name, reading pages only until it is found."""
-    return find_first_named(client, [name])
-
-
-def find_first_named(client, names):
-    """In one listing, the list record of the first of ``names`` that a key has (most wanted first).
-
-    Pages are read only until the first name is met; the later names need the whole listing otherwise.
-    """
-    seen = {}
-    for key in client.iter_keys():
-        if key.get('keyName') in names:
-            seen.setdefault(key['keyName'], key)
-            if names[0] in seen:
-                break
-    return next((seen[name] for name in names if name in seen), None)
-
-
-def other_boundaries(site, region):
-    """The boundaries of the site other than ``region`` (None is global)."""
-    return [other for other in (GLOBAL,) + REGIONS if other != region and (site, other) in BASE_URLS]
-
-
-def boundary_name(region):
-    return 'global' if region is GLOBAL else region
 
 
 def deletion_date(key, now_ms):
@@ -184,58 +233,3 @@ def deletion_date(key, now_ms):
     if key.get('destroyDate'):
         return key['destroyDate']
     return int(key.get('statusDate') or now_ms) + DELETION_DELAY_MS
-
-
-def find_key(client, name=None, key_tag=None, full=False):
-    """The key addressed by tag (one GET) or by name (list pages, plus one GET when ``full``)."""
-    if key_tag is not None:
-        return get_key(client, key_tag)
-    found = find_key_by_name(client, name)
-    if found is not None and full:
-        return get_key(client, found['keyTag'])
-    return found
-
-
-class Change(object):
-    """One write to a key, and the API fields it leaves on the key (``None``: the key is gone)."""
-
-    def __init__(self, description, method, action, body=None, sets=None, gone=False):
-        self.description = description
-        self.method = method
-        self.action = action
-        self.body = body
-        self.sets = sets or {}
-        self.gone = gone
-
-    def holds_on(self, api_key):
-        if self.gone:
-            return api_key is None
-        return api_key is not None and all(api_key.get(field) == value for field, value in self.sets.items())
-
-
-def apply_changes(kms_module, client, api_key, changes):
-    """Apply ``changes`` in order to the key; return the key record as it is (or would be) after.
-
-    In check mode nothing is sent and the record is predicted from what each change sets.
-    Each write goes to the tag the key has at that moment (a rename may answer a new one).
-    A write whose earlier attempt may have been applied (lost response) and then failed is
-    accepted when a fresh read shows that its effect holds.
-    """
-    key = dict(api_key)
-    for change in changes:
-        key.update(change.sets)
-        data = kms_module.write(client, change.description, change.method, key_path(key['keyTag'], change.action),
-                                body=change.body, recover=lambda exc, change=change: recover_change(client, key, change, exc))
-        if change.gone:
-            return None
-        if isinstance(data, dict):
-            key.update(data)
-    return key
-
-
-def recover_change(client, key, change, exc):
-    """After a lost answer: the data to go on with when the change holds on the key, else raise ``exc``."""
-    current = read_back(client, key)
-    if not change.holds_on(current):
-        raise exc
-    return {'keyTag': current['keyTag']} if current else None

@@ -14,6 +14,9 @@ description:
     same content, nothing is written and the task reports C(changed=false); otherwise the new ciphertext is
     written (a normal key makes a different ciphertext each time, so comparing ciphertexts would rewrite the
     file on every run). O(mode), O(owner) and O(group) are applied as M(ansible.builtin.copy) does.
+  - A O(dest) that holds no ciphertext (any other file, or a damaged ciphertext), or a ciphertext that this key and
+    context cannot decrypt (another key's, or another context's), is not overwritten unless O(force=true); the task
+    fails before any write, naming the file.
   - Without O(dest), the ciphertext is returned and the task reports C(changed=false).
   - The content is never returned, logged or shown in C(--diff); O(content) is a C(no_log) option.
   - Content over 32 KB (190 bytes for an RSA2048 key) or a context over 50 bytes fails before any request.
@@ -29,19 +32,6 @@ options:
     description:
       - A file on the managed host whose bytes are encrypted.
     type: path
-  key_name:
-    description:
-      - Name of the key to encrypt with (one list call). One of O(key_name) and O(key_tag) is required.
-    type: str
-  key_tag:
-    description:
-      - Tag of the key to encrypt with (one read).
-    type: str
-  region:
-    description:
-      - Unset for a global key; V(KR) or V(JPN) for a region-isolation key.
-    type: str
-    choices: [KR, JPN]
   context:
     description:
       - Text bound to the ciphertext (the module encodes it), at most 50 bytes. The same context must be given
@@ -51,6 +41,14 @@ options:
     description:
       - Write the ciphertext to this file (with a trailing newline) instead of only returning it.
     type: path
+  force:
+    description:
+      - Replace a O(dest) that holds no ciphertext, or a ciphertext this key and context cannot decrypt.
+      - Without it such a O(dest) fails the task before any write. A O(dest) that holds a ciphertext of this key
+        and context is rewritten when its content differs, with or without O(force).
+    type: bool
+    default: false
+    version_added: 0.3.0
   mode:
     description:
       - Permissions of O(dest), as for M(ansible.builtin.copy) (for example V('0600')).
@@ -64,7 +62,10 @@ options:
       - Group of O(dest).
     type: str
 extends_documentation_fragment:
+  - ncloud.kms.key_selector.key_name
+  - ncloud.kms.key_selector.region
   - ncloud.kms.auth
+  - ncloud.kms.auth.modules
 attributes:
   check_mode:
     support: full
@@ -81,6 +82,14 @@ EXAMPLES = r'''
     key_name: app-secrets
     dest: group_vars/all/db_password.ncpkms
     mode: '0600'
+  no_log: true
+
+- name: Replace whatever the file holds (another key's ciphertext, or plain text) with a ciphertext of this key
+  ncloud.kms.kms_encrypt:
+    content: "{{ db_password }}"
+    key_name: app-secrets-v2
+    dest: group_vars/all/db_password.ncpkms
+    force: true
   no_log: true
 
 - name: Encrypt a license file with a KR key, bound to a context
@@ -135,11 +144,19 @@ dest:
   type: str
   sample: group_vars/all/db_password.ncpkms
 actions:
-  description: The writes made, or that check mode would make (C(write dest)).
+  description: The writes made, or that check mode would make (C(write dest), C(set file attributes)).
   returned: always
   type: list
   elements: str
   sample: ['write dest']
+error:
+  description: The API error behind a failure, with C(status), C(code) and C(message).
+  returned: on API failure
+  type: dict
+  sample:
+    status: 401
+    code: '200'
+    message: 'Authentication Failed (signature does not match); check access_key and secret_key, and that ...'
 '''
 
 import os
@@ -147,23 +164,21 @@ import tempfile
 
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
-from ansible_collections.ncloud.kms.plugins.module_utils.client import REGIONS
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule, key_selector
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     MAX_DATA_BYTES, CryptoError, KmsCrypto, check_ciphertexts, check_plaintexts, ciphertext_version, encode_context,
 )
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import boundary_name, get_key
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import describe_key, find_key
 
 
 class KmsEncrypt(KmsModule):
     argument_spec = dict(
+        key_selector('key_name'),
         content=dict(type='str', no_log=True),
         src=dict(type='path'),
-        key_name=dict(type='str'),
-        key_tag=dict(type='str', no_log=False),
-        region=dict(type='str', choices=list(REGIONS)),
         context=dict(type='str'),
         dest=dict(type='path'),
+        force=dict(type='bool', default=False),
         mode=dict(type='raw'),
         owner=dict(type='str'),
         group=dict(type='str'),
@@ -172,15 +187,13 @@ class KmsEncrypt(KmsModule):
                          mutually_exclusive=[('content', 'src'), ('key_name', 'key_tag')])
     empty_result = {}
 
-    # ---- input -------------------------------------------------------------------------------
+    # ---- options -------------------------------------------------------------------------------
 
     def validate(self):
+        """The content to encrypt (from content or src) and the encoded context, before any request."""
         self.data = self.read_input()
-        try:
-            check_plaintexts([self.data], None)
-            self.context = encode_context(self.params['context'])
-        except CryptoError as exc:
-            self.fail(str(exc))
+        check_plaintexts([self.data], None)
+        self.context = encode_context(self.params['context'])
 
     def read_input(self):
         p = self.params
@@ -196,22 +209,22 @@ class KmsEncrypt(KmsModule):
 
     # ---- find ----------------------------------------------------------------------------------
 
-    def find_key(self, crypto):
-        p = self.params
-        if p['key_tag'] is not None:
-            key = get_key(crypto.client, p['key_tag'])
-            where = 'no key has key_tag %s' % p['key_tag']
-        else:
-            key = crypto.find(key_name=p['key_name'])
-            where = 'no key named %s' % p['key_name']
+    def find(self, client):
+        key = find_key(client, self.params['key_name'], self.params['key_tag'])
         if key is None:
-            self.key_missing('%s in the %s boundary' % (where, boundary_name(p['region'])))
+            self.key_missing(self.describe_selector())
         return key
+
+    def predicted_writes(self):
+        return ['write dest'] if self.params['dest'] else []
 
     # ---- compare -------------------------------------------------------------------------------
 
-    def current_ciphertext(self, crypto, key):
-        """The ciphertext in dest when it decrypts to the content with this key and context, else None."""
+    def held_ciphertext(self, crypto, key):
+        """The ciphertext in dest when it decrypts to the content with this key and context, else None.
+
+        A dest that holds no ciphertext, or one this key and context cannot decrypt, fails here unless force.
+        """
         dest = self.params['dest']
         if not dest or not os.path.isfile(dest):
             return None
@@ -219,10 +232,19 @@ class KmsEncrypt(KmsModule):
             held = handle.read().decode('ascii', 'replace').strip()
         try:
             check_ciphertexts([held], 'dest')
+        except CryptoError:
+            return self.refuse_unless_forced('holds no valid NCP ciphertext (another file, or a damaged ciphertext)')
+        try:
             same = crypto.decrypt(key, [held], self.context) == [self.data]
         except CryptoError:
-            return None  # another key, another context or not a ciphertext: the file is rewritten
+            return self.refuse_unless_forced('holds a ciphertext that %s cannot decrypt with this context (another '
+                                             "key's, or another context's)" % describe_key(key))
         return held if same else None
+
+    def refuse_unless_forced(self, what):
+        if not self.params['force']:
+            self.fail('dest %s %s: kms_encrypt does not overwrite it unless force: true' % (self.params['dest'], what))
+        return None
 
     # ---- act -----------------------------------------------------------------------------------
 
@@ -236,47 +258,38 @@ class KmsEncrypt(KmsModule):
             out.write(to_bytes(ciphertext + '\n'))
         self.module.atomic_move(temp, dest)
 
-    def apply_attributes(self):
-        file_args = self.module.load_file_common_arguments(self.params, path=self.params['dest'])
-        if self.module.set_fs_attributes_if_different(file_args, False, diff=None):
-            self.changed = True
+    def set_attributes(self):
+        """mode, owner and group of dest (ansible's own helper honours check mode)."""
+        dest = self.params['dest']
+        if not os.path.exists(dest) and self.check_mode:
+            return
+        file_args = self.module.load_file_common_arguments(self.params, path=dest)
+        if self.module.set_fs_attributes_if_different(file_args, False, diff=None) and not self.changed:
+            self.changed_locally('set file attributes')  # a file written in this run counts as one write
+
+    # ---- result --------------------------------------------------------------------------------
 
     def run(self):
         p = self.params
-        crypto = KmsCrypto(self.client(p['region']))
         existed = bool(p['dest']) and os.path.exists(p['dest'])
-        try:
-            key = self.find_key(crypto)
-            if key is None:
-                return {}, None, None
-            crypto.check_enabled(key)
-            held = self.current_ciphertext(crypto, key)
-            if held is not None:
-                ciphertext = held
-            elif p['dest'] and self.check_mode:
-                ciphertext = None
-                self.changed = True
-                self.actions.append('write dest')
-            else:
-                ciphertext = crypto.encrypt(key, [self.data], self.context)[0]
-                if p['dest']:
-                    self.write_dest(ciphertext)
-                    self.changed = True
-                    self.actions.append('write dest')
-        except CryptoError as exc:
-            self.fail(str(exc))
-        return self.result(ciphertext, held, existed)
-
-    def result(self, ciphertext, held, existed):
-        p = self.params
+        crypto = KmsCrypto(self.client(p['region']))
+        key = self.find(crypto.client)
+        if key is None:
+            return ({'dest': p['dest']} if p['dest'] else {}), None, None
+        crypto.check_enabled(key)
+        held = self.held_ciphertext(crypto, key)
+        ciphertext = held
+        if held is None and not (p['dest'] and self.check_mode):
+            ciphertext = crypto.encrypt(key, [self.data], self.context)[0]
+        if held is None and p['dest']:
+            self.act_locally('write dest', lambda: self.write_dest(ciphertext))
         result = {}
         if ciphertext is not None:
             result.update(ciphertext=ciphertext, key_version=ciphertext_version(ciphertext))
         if not p['dest']:
             return result, None, None
+        self.set_attributes()
         result['dest'] = p['dest']
-        if os.path.exists(p['dest']) or not self.check_mode:
-            self.apply_attributes()
         before = {'dest': p['dest'], 'holds_this_content': held is not None, 'exists': existed}
         after = {'dest': p['dest'], 'holds_this_content': True, 'exists': True}
         return result, before, after

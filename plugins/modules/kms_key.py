@@ -42,6 +42,9 @@ options:
       - The key's former name. When no key is called O(name) but one is called O(rename_from), that key is
         renamed to O(name) (and then made to match the other options). When neither exists, O(name) is created.
       - The way to rename a key in a task that can run again. Needs O(name) and O(state=present); not with O(key_tag).
+      - When keys of both names exist, the task fails before any write, naming both keys and their tags; delete the
+        one no longer needed, or give O(name) another value. To tell that the former name is gone, the task reads
+        the whole listing once the key called O(name) is found.
     type: str
     version_added: 0.2.0
   state:
@@ -82,7 +85,9 @@ options:
     type: bool
   rotation_period:
     description:
-      - Days between automatic rotations, 1 to 730. Needs O(auto_rotation=true).
+      - Days between automatic rotations, 1 to 730. Needs automatic rotation, on the key already, or turned on by
+        O(auto_rotation=true) in the same task. A period with O(auto_rotation=false), or for a key that does not
+        rotate automatically while the task leaves O(auto_rotation) unset, fails before any write.
       - NCP uses 90 days when auto rotation is turned on without a period.
     type: int
   memo:
@@ -103,6 +108,7 @@ options:
     default: false
 extends_documentation_fragment:
   - ncloud.kms.auth
+  - ncloud.kms.auth.modules
 attributes:
   check_mode:
     support: full
@@ -295,14 +301,12 @@ error:
       sample: a key named app-data already exists
 '''
 
-from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
-import time
-
-from ansible_collections.ncloud.kms.plugins.module_utils.client import REGIONS, KmsApiError
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KEY_SELECTOR, Change, CreateKey, KmsModule, status_change
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import boundary_name, other_boundaries
+from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, Change, apply_changes, boundary_name, check_name_option,
-    deletion_date, describe_key, find_first_named, find_key, find_key_by_name, get_key, iso_utc, key_record,
-    name_problem, other_boundaries,
+    KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, deletion_date, describe_key, find_key, find_named,
+    full_record, iso_utc, key_record, name_problem,
 )
 
 # option -> (API field, value for a new key): the options that cannot change after creation.
@@ -315,8 +319,7 @@ IMMUTABLE = (
 
 class KmsKey(KmsModule):
     argument_spec = dict(
-        name=dict(type='str'),
-        key_tag=dict(type='str', no_log=False),
+        KEY_SELECTOR,
         rename_from=dict(type='str'),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         enabled=dict(type='bool'),
@@ -326,17 +329,15 @@ class KmsKey(KmsModule):
         auto_rotation=dict(type='bool'),
         rotation_period=dict(type='int'),
         memo=dict(type='str'),
-        region=dict(type='str', choices=list(REGIONS)),
         force_delete=dict(type='bool', default=False),
     )
     module_kwargs = dict(required_one_of=[('name', 'key_tag')], mutually_exclusive=[('rename_from', 'key_tag')],
                          required_by={'rename_from': 'name'})
 
-    # ---- input -------------------------------------------------------------------------------
+    # ---- options -------------------------------------------------------------------------------
 
     def validate(self):
         p = self.params
-        check_name_option(self)
         if p['rename_from'] is not None:
             problem = name_problem(p['rename_from'], 'rename_from')
             if problem:
@@ -350,8 +351,9 @@ class KmsKey(KmsModule):
         period = p['rotation_period']
         if period is not None and not ROTATION_PERIOD_RANGE[0] <= period <= ROTATION_PERIOD_RANGE[1]:
             self.fail('rotation_period must be between %d and %d days; got %d' % (ROTATION_PERIOD_RANGE + (period,)))
-        if period is not None and p['auto_rotation'] is not True:
-            self.fail('rotation_period needs auto_rotation=true: the period applies only to automatic rotation')
+        if period is not None and p['auto_rotation'] is False:
+            self.fail('rotation_period needs auto_rotation=true: the period applies only to automatic rotation, and the '
+                      'task sets auto_rotation: false')
         if p['memo'] is not None and len(p['memo']) > MEMO_MAX:
             self.fail('memo must be at most %d characters; got %d' % (MEMO_MAX, len(p['memo'])))
 
@@ -366,10 +368,13 @@ class KmsKey(KmsModule):
         p = self.params
         if p['rename_from'] is None:
             return find_key(client, p['name'], p['key_tag'], full=self.needs_full_record())
-        found = find_first_named(client, [p['name'], p['rename_from']])
-        if found is not None and self.needs_full_record():
-            return get_key(client, found['keyTag'])
-        return found
+        named = find_named(client, [p['name'], p['rename_from']])
+        if len(named) == 2:
+            self.fail('both %s and %s exist, so rename_from cannot tell which key this task manages. Delete the one '
+                      'no longer needed (ncloud.kms.kms_key with state: absent), or give name another value'
+                      % (describe_key(named[p['name']]), describe_key(named[p['rename_from']])))
+        found = named.get(p['name']) or named.get(p['rename_from'])
+        return full_record(client, found) if self.needs_full_record() else found
 
     def warn_if_elsewhere(self, outcome):
         """The name is not in the addressed boundary: say so when another boundary of the site has it."""
@@ -379,7 +384,7 @@ class KmsKey(KmsModule):
         here = boundary_name(p['region'])
         for region in other_boundaries(p['site'], p['region']):
             try:
-                key = find_key_by_name(self.client(region), p['name'])
+                key = find_key(self.client(region), name=p['name'])
             except KmsApiError as exc:
                 self.module.warn('no key named %s in the %s boundary; looking for it in %s failed too: %s'
                                  % (p['name'], here, boundary_name(region), exc))
@@ -391,6 +396,15 @@ class KmsKey(KmsModule):
                                                               outcome, hint))
 
     # ---- compare -------------------------------------------------------------------------------
+
+    def check_rotation_period(self, key):
+        """A period alone is valid when the key rotates automatically (or the task turns that on)."""
+        p = self.params
+        if p['rotation_period'] is None or p['auto_rotation'] is True or (key and key.get('isAutoRotation')):
+            return
+        which = ('%s has auto rotation off' % describe_key(key)) if key else 'a new key has auto rotation off'
+        self.fail('rotation_period needs auto_rotation=true: the period applies only to automatic rotation, %s and '
+                  'the task does not turn it on (add auto_rotation: true)' % which)
 
     def check_immutable(self, key):
         for option, field, unused in IMMUTABLE:
@@ -411,9 +425,9 @@ class KmsKey(KmsModule):
         if p['name'] is not None and key['keyName'] != p['name']:
             changes.append(Change('rename', 'PUT', 'name', body={'keyName': p['name']}, sets={'keyName': p['name']}))
         if enabled is True and status != 'ENABLE':
-            changes.append(Change('enable', 'POST', 'enable', sets={'status': 'ENABLE'}))
+            changes.append(status_change('enable', 'ENABLE'))
         if enabled is False and status == 'ENABLE':
-            changes.append(Change('disable', 'POST', 'disable', sets={'status': 'DISABLE'}))
+            changes.append(status_change('disable', 'DISABLE'))
         if p['memo'] is not None and (key.get('memo') or '') != p['memo']:
             changes.append(Change('set memo', 'PUT', 'memo', body={'memo': p['memo']}, sets={'memo': p['memo']}))
         if p['auto_rotation'] is True and not key.get('isAutoRotation'):
@@ -434,8 +448,6 @@ class KmsKey(KmsModule):
             changes.append(Change('delete now', 'DELETE', None, gone=True))
         return changes
 
-    # ---- act -----------------------------------------------------------------------------------
-
     def create_body(self):
         p = self.params
         body = {'keyName': p['name'], 'isAutoRotation': bool(p['auto_rotation'])}
@@ -447,7 +459,8 @@ class KmsKey(KmsModule):
             body['memo'] = p['memo']
         return body
 
-    def predicted_new_key(self, body):
+    @staticmethod
+    def predicted_new_key(body):
         """A new key as check mode reports it: the fields a create answer carries, unknowable ones null."""
         key = dict.fromkeys(('keyTag', 'keyId', 'nextRotationDate', 'keystoreId', 'registerDate'))
         key.update(body)
@@ -456,46 +469,34 @@ class KmsKey(KmsModule):
         key['status'] = 'ENABLE'
         return key
 
+    # ---- act -----------------------------------------------------------------------------------
+
     def create(self, client):
+        self.check_rotation_period(None)
         body = self.create_body()
-        key = self.write(client, 'create key', 'POST', '/keys', body=body,
-                         recover=lambda exc: self.recover_lost_create(client, body, exc))
-        key = key or self.predicted_new_key(body)
+        key = self.send(client, CreateKey(body)) or self.predicted_new_key(body)
         if self.params['enabled'] is False:
-            key = apply_changes(self, client, key, [Change('disable', 'POST', 'disable', sets={'status': 'DISABLE'})])
-        return key
-
-    def recover_lost_create(self, client, body, exc):
-        """A create whose answer was lost, and whose retry met any error: read the key back by name.
-
-        None there: the create did not happen, so ``exc`` is the answer. A key that does not match
-        the task was made by another writer, and the task fails saying so.
-        """
-        found = find_key_by_name(client, body['keyName'])
-        if found is None:
-            raise exc
-        key = get_key(client, found['keyTag'])
-        differs = [field for field, value in body.items() if key and key.get(field) != value]
-        if not key or differs:
-            self.fail('a key named %s appeared while this task created it, but it does not match the task '
-                      '(differs in %s); it was not made by this task' % (body['keyName'], ', '.join(differs) or 'existence'))
+            key = self.apply(client, key, [status_change('disable', 'DISABLE')])
         return key
 
     def delete(self, client, key):
         """Request deletion (and destroy at once with force_delete); the record carries the deletion date."""
         # Only the deletion answer's statusDate dates the request; a full record's is an older change.
-        after = apply_changes(self, client, dict(key, statusDate=None), self.deletion_changes(key))
+        after = self.apply(client, dict(key, statusDate=None), self.deletion_changes(key))
         if after is not None:
-            after['destroyDate'] = deletion_date(after, int(time.time() * 1000))
+            after['destroyDate'] = deletion_date(after, self.now_ms())
         return after
 
     def update(self, client, key):
         self.check_immutable(key)
+        self.check_rotation_period(key)
         if key['status'] == 'REVOKE':
             self.module.warn('%s was pending deletion (to be destroyed %s); state=present cancels the deletion%s'
                              % (describe_key(key), iso_utc(key.get('destroyDate')) or 'in 72 hours',
                                 '' if self.params['enabled'] is False else ' and enables it again'))
-        return apply_changes(self, client, key, self.planned_changes(key))
+        return self.apply(client, key, self.planned_changes(key))
+
+    # ---- result --------------------------------------------------------------------------------
 
     def run(self):
         p = self.params

@@ -22,11 +22,6 @@ options:
     description:
       - Return only the key with this tag (one API read, always the full record).
     type: str
-  region:
-    description:
-      - Unset for global keys; V(KR) or V(JPN) for the keys of that region-isolation boundary.
-    type: str
-    choices: [KR, JPN]
   status:
     description:
       - Return only keys in this status.
@@ -52,7 +47,10 @@ options:
     default: false
     version_added: 0.2.0
 extends_documentation_fragment:
+  - ncloud.kms.key_selector
+  - ncloud.kms.key_selector.region
   - ncloud.kms.auth
+  - ncloud.kms.auth.modules
 attributes:
   check_mode:
     support: full
@@ -215,13 +213,20 @@ actions:
   type: list
   elements: str
   sample: []
+error:
+  description: The API error behind a failure, with C(status), C(code) and C(message).
+  returned: on API failure
+  type: dict
+  sample:
+    status: 401
+    code: '200'
+    message: 'Authentication Failed (signature does not match); check access_key and secret_key, and that ...'
 '''
 
-from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
-from ansible_collections.ncloud.kms.plugins.module_utils.client import REGIONS
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KEY_SELECTOR, KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import PUBLIC_KEY_TYPES, KmsCrypto
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    STATUSES, check_name_option, find_key, get_key, get_versions, key_record, version_record,
+    STATUSES, find_key, get_key, get_versions, iter_keys, key_record, version_record,
 )
 
 
@@ -229,34 +234,30 @@ class KmsKeyInfo(KmsModule):
     empty_result = {'kms_keys': []}
 
     argument_spec = dict(
-        name=dict(type='str'),
-        key_tag=dict(type='str', no_log=False),
-        region=dict(type='str', choices=list(REGIONS)),
+        KEY_SELECTOR,
         status=dict(type='str', choices=STATUSES),
         details=dict(type='bool', default=False),
         versions=dict(type='bool', default=False),
         public_key=dict(type='bool', default=False, no_log=False),
     )
 
-    def validate(self):
-        check_name_option(self)
+    # ---- options: only the common rules (connection, name) --------------------------------------
+
+    # ---- find ----------------------------------------------------------------------------------
 
     def matching_keys(self, client):
         p = self.params
         if p['name'] is None and p['key_tag'] is None:
-            keys = client.iter_keys()
+            keys = iter_keys(client)
         else:
             found = find_key(client, p['name'], p['key_tag'])
             keys = [found] if found and (p['name'] is None or found.get('keyName') == p['name']) else []
         return [key for key in keys if p['status'] in (None, key.get('status'))]
 
-    def run(self):
+    # ---- compare and act: nothing to change, it only reads ----------------------------------------
+
+    def add_details(self, client, records):
         p = self.params
-        client = self.client(p['region'])
-        keys = self.matching_keys(client)
-        if p['details'] and p['key_tag'] is None:
-            keys = [full for full in (get_key(client, key['keyTag']) for key in keys) if full]
-        records = [key_record(key, p['region']) for key in keys]
         if p['versions']:
             for record in records:
                 record['versions'] = [version_record(v) for v in get_versions(client, record['key_tag'])[1]]
@@ -265,6 +266,17 @@ class KmsKeyInfo(KmsModule):
             for record in records:
                 if record.get('key_type') in PUBLIC_KEY_TYPES:
                     record['public_key'] = crypto.public_key(record['key_tag'])
+
+    # ---- result --------------------------------------------------------------------------------
+
+    def run(self):
+        p = self.params
+        client = self.client(p['region'])
+        keys = self.matching_keys(client)
+        if p['details'] and p['key_tag'] is None:
+            keys = [full for full in (get_key(client, key['keyTag']) for key in keys) if full]
+        records = [key_record(key, p['region']) for key in keys]
+        self.add_details(client, records)
         return {'kms_keys': records}, None, None
 
 

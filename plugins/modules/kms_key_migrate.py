@@ -13,8 +13,15 @@ description:
   - A key already in the target region is left as it is (C(changed=false)).
   - NCP migrates only disabled keys. A disabled global key is migrated as it is and stays disabled in the
     target region. An enabled one fails before any write, unless O(disable_for_migration=true).
-  - A key found nowhere fails; in check mode it is a warning, because an earlier task of the same run may
-    be the one that creates it.
+  - A key found nowhere fails. In check mode it is a warning, because an earlier task of the same run may
+    be the one that creates it, and the task reports the writes it would then make (the prediction cannot be exact).
+  - Sequences that cannot run twice. C(ncloud.kms.kms_key) with O(name) and no C(region) looks in the global
+    boundary only, so a playbook that creates C(app-kr) with kms_key and then migrates it creates a global twin on
+    its second run, and the migration then fails on the name clash. Guard the create (skip it when the key is
+    already in the region, as C(playbooks/migrate_to_region.yml) does with M(ncloud.kms.kms_key_info)), or create
+    the key in its region at once (kms_key with C(region)). Likewise, create C(a) then C(rename_from) C(a), and
+    create then C(state=absent) of one name, undo each other on every run; use the one-task form (O(name) with
+    C(rename_from) alone, or C(state=absent) alone).
   - Fails before any write when an isolation key of the same name already exists in the target region,
     when the global key is pending deletion, or when the key lives in the other isolation region
     (isolation keys cannot move between regions).
@@ -23,10 +30,6 @@ description:
 author:
   - ncloud.kms developers (@ncloud-kms)
 options:
-  name:
-    description:
-      - Name of the key to migrate. One of O(name) and O(key_tag) is required.
-    type: str
   key_tag:
     description:
       - Tag of the global key to migrate.
@@ -52,7 +55,9 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - ncloud.kms.key_selector
   - ncloud.kms.auth
+  - ncloud.kms.auth.modules
 attributes:
   check_mode:
     support: full
@@ -121,38 +126,29 @@ error:
   returned: on API failure
   type: dict
   sample:
-    status: 409
-    code: DUPLICATE
-    message: an isolation key named app-data already exists in KR
+    status: 503
+    code: '500'
+    message: 'gave up after 6 attempts (retries=5); last answer: Endpoint Error (the service is unavailable)'
 '''
 
-from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
-from ansible_collections.ncloud.kms.plugins.module_utils.client import GLOBAL, REGIONS, KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    Change, apply_changes, check_name_option, describe_key, find_key, find_key_by_name, key_path, key_record,
-    read_back,
-)
-
-
-def status_change(description, status):
-    action = 'enable' if status == 'ENABLE' else 'disable'
-    return Change(description, 'POST', action, sets={'status': status})
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule, MoveKey, key_selector, status_change
+from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import GLOBAL, REGIONS, other_region
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import describe_key, find_key, key_record, read_back
 
 
 class KmsKeyMigrate(KmsModule):
     argument_spec = dict(
-        name=dict(type='str'),
-        key_tag=dict(type='str', no_log=False),
+        key_selector(region=False),
         target_region=dict(type='str', required=True, choices=list(REGIONS)),
         disable_for_migration=dict(type='bool', default=False),
     )
     module_kwargs = dict(required_one_of=[('name', 'key_tag')])
 
+    # ---- options -------------------------------------------------------------------------------
+
     def regions(self):
         return [GLOBAL, self.params['target_region']]
-
-    def validate(self):
-        check_name_option(self)
 
     # ---- find ----------------------------------------------------------------------------------
 
@@ -160,14 +156,25 @@ class KmsKeyMigrate(KmsModule):
         p = self.params
         return 'key %s' % (p['name'] or p['key_tag'])
 
+    def find_in(self, region):
+        return find_key(self.client(region), self.params['name'], self.params['key_tag'])
+
     def find_elsewhere(self, target):
         """The key was not found globally nor in the target: say where it is, or that it is nowhere."""
-        other = 'JPN' if target == 'KR' else 'KR'
-        stray = find_key(self.client(other), self.params['name'], self.params['key_tag'])
+        other = other_region(target)
+        stray = self.find_in(other)
         if stray:
             self.fail('%s lives in the %s isolation boundary (key_tag %s): an isolation key cannot move '
                       'between regions' % (self.describe(), other, stray['keyTag']))
         self.key_missing('%s was not found in the global boundary nor in the %s isolation boundary' % (self.describe(), target))
+
+    def predicted_writes(self):
+        """A key an earlier task creates is enabled, unless it says otherwise: with disable_for_migration the task
+        disables, migrates and enables it; without, it migrates a key that task made disabled."""
+        target = self.params['target_region']
+        if self.params['disable_for_migration']:
+            return ['disable', 'migrate to %s' % target, 'enable in %s' % target]
+        return ['migrate to %s' % target]
 
     # ---- compare -------------------------------------------------------------------------------
 
@@ -194,25 +201,17 @@ class KmsKeyMigrate(KmsModule):
         was_enabled = global_key['status'] == 'ENABLE'
         key = global_key
         if was_enabled:
-            key = apply_changes(self, self.client(GLOBAL), key, [status_change('disable', 'DISABLE')])
+            key = self.apply(self.client(GLOBAL), key, [status_change('disable', 'DISABLE')])
         try:
-            data = self.write(self.client(GLOBAL), 'migrate to %s' % target, 'POST', key_path(key['keyTag'], 'migrate'),
-                              body={'targetRegion': target}, recover=lambda exc: self.recover_lost_migrate(key, target, exc))
+            data = self.send(self.client(GLOBAL), MoveKey(target, self.client(target)), key)
         except KmsApiError as exc:
             if was_enabled:
                 self.enable_again(key, exc)
             raise
         moved = key if self.check_mode else self.read_moved(key, target, data, was_enabled)
         if was_enabled:
-            moved = apply_changes(self, self.client(target), moved, [status_change('enable in %s' % target, 'ENABLE')])
+            moved = self.apply(self.client(target), moved, [status_change('enable in %s' % target, 'ENABLE')])
         return moved
-
-    def recover_lost_migrate(self, key, target, exc):
-        """The migrate answer was lost: the move happened when the key is in the target now."""
-        found = find_key_by_name(self.client(target), key['keyName'])
-        if found is None:
-            raise exc
-        return {'keyTag': found['keyTag']}
 
     def read_moved(self, key, target, data, was_enabled):
         """The migrated key, read in the target by the tag the answer gave, else by name."""
@@ -227,7 +226,7 @@ class KmsKeyMigrate(KmsModule):
     def enable_again(self, key, exc):
         """Undo the task's own disable after a failed migrate, and fail saying what state the key is in."""
         try:
-            apply_changes(self, self.client(GLOBAL), key, [status_change('enable again', 'ENABLE')])
+            self.apply(self.client(GLOBAL), key, [status_change('enable again', 'ENABLE')])
         except KmsApiError as again:
             self.fail('%s. The global %s was disabled for the migration and enabling it again failed too (%s): '
                       'it is left DISABLED in the global boundary; enable it with ncloud.kms.kms_key (enabled: true)'
@@ -235,17 +234,18 @@ class KmsKeyMigrate(KmsModule):
         self.fail('%s. The global %s was disabled for the migration and has been enabled again, as it was'
                   % (exc, describe_key(key)), error=exc.to_dict())
 
+    # ---- result --------------------------------------------------------------------------------
+
     def run(self):
-        p = self.params
-        target = p['target_region']
-        global_key = find_key(self.client(GLOBAL), p['name'], p['key_tag'])
+        target = self.params['target_region']
+        global_key = self.find_in(GLOBAL)
         if global_key is None:
-            target_key = find_key(self.client(target), p['name'], p['key_tag'])
+            target_key = self.find_in(target)
             if target_key is None:
                 self.find_elsewhere(target)
                 return {'key': {}}, None, None
             return {'key': key_record(target_key, target)}, None, None
-        target_key = find_key_by_name(self.client(target), global_key['keyName'])
+        target_key = find_key(self.client(target), name=global_key['keyName'])
         self.check_migratable(global_key, target_key, target)
         moved = self.migrate_key(global_key, target)
         return {'key': key_record(moved, target)}, key_record(global_key, GLOBAL), key_record(moved, target)

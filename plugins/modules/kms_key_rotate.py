@@ -21,19 +21,6 @@ description:
 author:
   - ncloud.kms developers (@ncloud-kms)
 options:
-  name:
-    description:
-      - Name of the key to rotate. One of O(name) and O(key_tag) is required.
-    type: str
-  key_tag:
-    description:
-      - Tag of the key to rotate (one API read, no listing).
-    type: str
-  region:
-    description:
-      - Unset for a global key; V(KR) or V(JPN) for a region-isolation key.
-    type: str
-    choices: [KR, JPN]
   max_age:
     description:
       - Rotate only when the current version is older than this many days (1 to 3650).
@@ -46,7 +33,10 @@ options:
       - Exactly one of O(max_age) and O(force=true) is required.
     type: bool
 extends_documentation_fragment:
+  - ncloud.kms.key_selector
+  - ncloud.kms.key_selector.region
   - ncloud.kms.auth
+  - ncloud.kms.auth.modules
 attributes:
   check_mode:
     support: full
@@ -164,11 +154,10 @@ error:
 
 import time
 
-from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
-from ansible_collections.ncloud.kms.plugins.module_utils.client import REGIONS
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KEY_SELECTOR, AddVersion, KmsModule
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import boundary_name
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    DAY_MS, MAX_VERSIONS, boundary_name, check_name_option, describe_key, find_key, get_versions, key_path, key_record,
-    version_record,
+    DAY_MS, MAX_VERSIONS, describe_key, find_key, get_versions, key_record, version_record,
 )
 
 MAX_AGE_RANGE = (1, 3650)
@@ -178,24 +167,37 @@ class KmsKeyRotate(KmsModule):
     empty_result = {'key': {}, 'rotated': False}
 
     argument_spec = dict(
-        name=dict(type='str'),
-        key_tag=dict(type='str', no_log=False),
-        region=dict(type='str', choices=list(REGIONS)),
+        KEY_SELECTOR,
         max_age=dict(type='int'),
         force=dict(type='bool'),
     )
     module_kwargs = dict(required_one_of=[('name', 'key_tag')])
 
-    # ---- input -------------------------------------------------------------------------------
+    # ---- options -------------------------------------------------------------------------------
 
     def validate(self):
         p = self.params
-        check_name_option(self)
         if (p['max_age'] is None) == (not p['force']):
             self.fail('exactly one of max_age and force=true is required: max_age rotates when the current version '
                       'is older than that many days, force=true rotates on every run')
         if p['max_age'] is not None and not MAX_AGE_RANGE[0] <= p['max_age'] <= MAX_AGE_RANGE[1]:
             self.fail('max_age must be between %d and %d days; got %d' % (MAX_AGE_RANGE + (p['max_age'],)))
+
+    # ---- find ----------------------------------------------------------------------------------
+
+    def find(self, client):
+        p = self.params
+        key = find_key(client, p['name'], p['key_tag'])
+        if key is None:
+            self.key_missing('key %s was not found in the %s boundary' % (p['name'] or p['key_tag'], boundary_name(p['region'])))
+        return key
+
+    def predicted_writes(self):
+        """A key an earlier task creates has a new version 1: force rotates it, max_age finds it not due."""
+        return ['rotate'] if self.params['force'] else []
+
+    def missing_key_result(self):
+        return dict(self.empty_result, rotated=self.changed)
 
     # ---- compare -------------------------------------------------------------------------------
 
@@ -221,38 +223,33 @@ class KmsKeyRotate(KmsModule):
                       % (describe_key(key), current))
         return (time.time() * 1000 - int(made)) / float(DAY_MS)
 
+    def is_due(self, age):
+        return self.params['force'] or age > self.params['max_age']
+
     # ---- act -----------------------------------------------------------------------------------
 
     def rotate(self, client, key, previous):
         """Rotate once; return ``(new version, rotation date)``. Never sent twice: a lost answer is read back."""
-        data = self.write(client, 'rotate', 'POST', key_path(key['keyTag'], 'rotate'), idempotent=False,
-                          recover=lambda exc: self.recover_lost_rotation(client, key, previous, exc))
+        data = self.send(client, AddVersion(previous), key)
         if self.check_mode:
             return previous + 1, None
         return data.get('version') or previous + 1, data.get('rotatedDate')
 
-    def recover_lost_rotation(self, client, key, previous, exc):
-        """A rotation whose answer was lost happened when a version newer than ``previous`` is there now."""
-        current, versions = get_versions(client, key['keyTag'])
-        if current <= previous:
-            raise exc
-        made = [v.get('rotatedDate') for v in versions if v.get('version') == current]
-        return {'version': current, 'rotatedDate': made[0] if made else None}
+    # ---- result --------------------------------------------------------------------------------
 
     def run(self):
         p = self.params
         client = self.client(p['region'])
-        key = find_key(client, p['name'], p['key_tag'])
+        key = self.find(client)
         if key is None:
-            self.key_missing('key %s was not found in the %s boundary' % (p['name'] or p['key_tag'], boundary_name(p['region'])))
-            return dict(self.empty_result), None, None
+            return self.missing_key_result(), None, None
         self.check_state(key)
         previous, versions = get_versions(client, key['keyTag'])
         self.check_versions(key, previous)
         age = self.age_days(key, previous, versions)
         before = dict(key, currentVersion=previous)
         after = before
-        if p['force'] or age > p['max_age']:
+        if self.is_due(age):
             version, rotated_date = self.rotate(client, key, previous)
             versions = versions + [{'version': version, 'status': 'ENABLE', 'statusDate': rotated_date,
                                     'rotatedDate': rotated_date}]

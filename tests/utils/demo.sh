@@ -5,7 +5,8 @@
 # virtual environment holding only ansible-core and requests), starts the emulator on free loopback ports and:
 #   1. runs every playbook (and the README's example tasks) with --check on the empty emulator: nothing may
 #      fail and nothing may be written;
-#   2. runs playbooks/key_lifecycle.yml twice and playbooks/migrate_to_region.yml twice, lets 100 days pass in
+#   2. runs each playbook with --check and then for real, twice: the --check run must report as many changes as
+#      the first real run: playbooks/key_lifecycle.yml and playbooks/migrate_to_region.yml twice, lets 100 days pass in
 #      the emulator and runs playbooks/rotate_due_keys.yml twice, playbooks/secrets_in_vars.yml twice (and checks
 #      that the deployed config holds the decrypted password), then the README's example tasks twice (and any
 #      playbooks named in DEMO_EXTRA_PLAYBOOKS);
@@ -21,8 +22,14 @@ changed_count() {
 }
 
 run_playbook_twice() {
-    local playbook="$1" log first second
+    # --check first, on the state the first run meets: it must report the same number of changes as that run.
+    local playbook="$1" log check first second
     shift
+    echo
+    echo "=== $(basename "$playbook"): --check before the first run ==="
+    log="$DEMO_WORK/$(basename "$playbook" .yml)-check.log"
+    ansible-playbook --check "$playbook" "$@" | tee "$log"
+    check="$(changed_count "$log")"
     for run in first second; do
         echo
         echo "=== $(basename "$playbook"): $run run ==="
@@ -34,7 +41,11 @@ run_playbook_twice() {
         echo "FAIL: $playbook changed $first task(s) on the first run and $second on the second" >&2
         exit 1
     fi
-    echo ">>> $(basename "$playbook"): first run changed=$first, second run changed=0"
+    if [ "${check:-x}" != "$first" ]; then
+        echo "FAIL: $playbook: --check reported changed=$check, the first run changed=$first" >&2
+        exit 1
+    fi
+    echo ">>> $(basename "$playbook"): --check changed=$check, first run changed=$first, second run changed=0"
 }
 
 admin() {
@@ -73,11 +84,12 @@ show_keys() {
     admin keys GET | python -c '
 import json, sys
 keys = json.load(sys.stdin)
-print("%-8s %-11s %-8s %-11s %-8s %s" % ("BOUNDARY", "NAME", "TYPE", "PROTECTION", "STATUS", "VERSION"))
-for boundary in ("global", "KR", "JPN"):
-    for key in keys[boundary]:
-        print("%-8s %-11s %-8s %-11s %-8s %s" % (boundary, key["keyName"], key["keyType"], key["protectionType"],
-                                                key["status"], key["currentVersion"]))'
+rows = [("BOUNDARY", "NAME", "TYPE", "PROTECTION", "STATUS", "VERSION")]
+rows += [(boundary, key["keyName"], key["keyType"], key["protectionType"], key["status"], str(key["currentVersion"]))
+         for boundary in ("global", "KR", "JPN") for key in keys[boundary]]
+widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+for row in rows:
+    print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())'
 }
 
 readme_examples() {
@@ -122,10 +134,10 @@ fi
 # Only what the collection needs: ansible-core and requests (not the test tools). KMS_DEMO_CORE and
 # KMS_DEMO_PYTHON choose another row of tests/matrix/versions.txt (the compat stage of make test).
 if [ -n "${KMS_DEMO_CORE:-}" ]; then
-    bin="$("$repo/tests/matrix/venv.sh" "$KMS_DEMO_CORE" "$KMS_DEMO_PYTHON" demo)"
+    bin="$("$repo/tests/venv.sh" row "$KMS_DEMO_CORE" "$KMS_DEMO_PYTHON" demo)"
     export DEMO_WORK="$repo/.tmp/demo-$KMS_DEMO_CORE"
 else
-    bin="$(KMS_VENV="$repo/.venv-demo" KMS_REQUIREMENTS="$repo/tests/requirements-demo.txt" "$repo/tests/venv.sh")"
+    bin="$("$repo/tests/venv.sh" demo)"
     export DEMO_WORK="$repo/.tmp/demo"
 fi
 export PATH="$bin:$PATH"
@@ -141,7 +153,7 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
 echo "=== build and install the collection ==="
 ansible-galaxy collection build "$repo" --output-path "$DEMO_WORK" --force
 tarball="$(ls "$DEMO_WORK"/ncloud-kms-*.tar.gz)"
-if tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.venv-demo|\.tmp|tests/output|tests/bench/results|__pycache__|\.pytest_cache|\.git)(/|$)'; then
+if tar -tzf "$tarball" | grep -E '(^|/)(\.venvs|\.tmp|tests/output|tests/bench/results|__pycache__|\.pytest_cache|\.git)(/|$)'; then
     echo "FAIL: the tarball holds test output, virtual environments or caches (above)" >&2
     exit 1
 fi

@@ -3,7 +3,7 @@
 # documentation site shows collections, into docs/build (git-ignored). Open docs/build/html/index.html.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-bin="$(KMS_VENV="$repo/.venv-docs" KMS_REQUIREMENTS="$repo/tests/requirements-docs.txt" "$repo/tests/venv.sh")"
+bin="$("$repo/tests/venv.sh" docs)"
 export PATH="$bin:$PATH"
 work="$repo/.tmp/docs"
 rm -rf "$work" "$repo/docs/build" && mkdir -p "$work/collections" "$work/src" "$repo/docs"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make emulator: start the KMS emulator in the foreground for trying playbooks by hand (Ctrl-C stops it).
 #
-# Global on port $KMS_EMULATOR_PORT (default 8080), KR and JPN on the next two; keys are kept in
+# Global on port $KMS_EMULATOR_PORT (default 8080), KR and JPN on the next two (KMS_EMULATOR_PORT=9080 make emulator
+# picks others); keys are kept in
 # .tmp/emulator-keys.json between starts (remove the file to start empty). The emulator accepts only its own
 # test credentials, printed below: it ignores NCLOUD_ACCESS_KEY and NCLOUD_SECRET_KEY from this shell, so real
 # NCP keys are never used or needed here.
@@ -10,18 +11,21 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 port="${KMS_EMULATOR_PORT:-8080}"
 mkdir -p "$repo/.tmp"
 unset NCLOUD_ACCESS_KEY NCLOUD_SECRET_KEY
-cat <<MSG
+banner="$(mktemp)"
+trap 'rm -f "$banner"' EXIT
+cat >"$banner" <<MSG
 The KMS emulator listens on 127.0.0.1:$port (global), :$((port + 1)) (KR) and :$((port + 2)) (JPN).
 In another shell, paste these lines, then run any playbook:
 
 export NCLOUD_KMS_ENDPOINT=http://127.0.0.1:$port NCLOUD_KMS_ENDPOINT_KR=http://127.0.0.1:$((port + 1)) NCLOUD_KMS_ENDPOINT_JPN=http://127.0.0.1:$((port + 2))
 export NCLOUD_ACCESS_KEY=EMULATORACCESSKEY0001 NCLOUD_SECRET_KEY=emulator-secret-key-0123456789abcdef
 export ANSIBLE_COLLECTIONS_PATH="$repo/.tmp/demo/collections"   # the collection make demo installed
-export PATH="$repo/.venv-demo/bin:\$PATH"                     # the ansible-playbook make demo installed
+export PATH="$repo/.venvs/demo/bin:\$PATH"                     # the ansible-playbook make demo installed
 ansible-playbook -i "$repo/playbooks/inventory.ini" "$repo/playbooks/key_lifecycle.yml"
 
 The emulator accepts only the access key and secret key above. Keys persist in $repo/.tmp/emulator-keys.json.
 Ctrl-C stops it.
 MSG
+# The banner is printed by the emulator once its ports are bound; a busy port is said plainly instead.
 cd "$repo/tests/emulator"
-exec python3 -m kms_emulator --port "$port" --state "$repo/.tmp/emulator-keys.json"
+python3 -m kms_emulator --port "$port" --state "$repo/.tmp/emulator-keys.json" --banner "$banner"

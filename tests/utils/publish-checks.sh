@@ -7,7 +7,7 @@
 #      the collection and requests (building the image needs a container engine, which CI does not have).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-bin="$(KMS_VENV="$repo/.venv-publish" KMS_REQUIREMENTS="$repo/tests/requirements-publish.txt" "$repo/tests/venv.sh")"
+bin="$("$repo/tests/venv.sh" publish)"
 export PATH="$bin:$PATH"
 work="$repo/.tmp/publish"
 rm -rf "$work" && mkdir -p "$work/collections"

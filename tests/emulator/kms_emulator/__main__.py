@@ -8,6 +8,7 @@ serves until interrupted (SIGINT/SIGTERM) or until ``--parent-pid`` is gone.
 """
 
 import argparse
+import errno
 import json
 import os
 import signal
@@ -15,7 +16,7 @@ import sys
 import time
 
 from .server import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator
-from .store import VARIANTS
+from .rules import VARIANTS
 
 
 def parse_args(argv):
@@ -35,6 +36,7 @@ def parse_args(argv):
                         help='answer where NCP\'s reference contradicts itself the other way (repeatable): '
                         'list-table, notfound-400, delete-no-data, rename-new-tag, gateway-errors')
     parser.add_argument('--parent-pid', type=int, help='stop when this process is gone')
+    parser.add_argument('--banner', help='a text file printed once the listeners are up (make emulator)')
     return parser.parse_args(argv)
 
 
@@ -64,11 +66,23 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     emulator = Emulator(access_key=args.access_key, secret_key=secret_key(args), state_file=args.state,
                         variants=args.variant)
-    urls = emulator.start(args.host, args.port, args.tls_cert, args.tls_key)
+    try:
+        urls = emulator.start(args.host, args.port, args.tls_cert, args.tls_key)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        emulator.stop()
+        sys.stderr.write('kms_emulator: a port of %d to %d on %s is in use (another emulator, or another program, '
+                         'listens there). Stop it, or choose other ports: --port N uses N, N+1 and N+2 '
+                         '(make emulator: KMS_EMULATOR_PORT=N make emulator).\n' % (args.port, args.port + 2, args.host))
+        return 1
     if args.seed_keys:
         emulator.store.seed('global', args.seed_keys)
     if args.env_file:
         write_env_file(args.env_file, urls)
+    if args.banner:
+        with open(args.banner) as handle:
+            print(handle.read(), flush=True)
     print(json.dumps({'urls': urls, 'admin': urls['global'] + '/_emulator/', 'pid': os.getpid(),
                       'variants': sorted(emulator.variants)}), flush=True)
     stopping = []

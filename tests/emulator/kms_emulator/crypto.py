@@ -60,7 +60,10 @@ def parse(ciphertext):
     match = CIPHERTEXT.match(ciphertext) if isinstance(ciphertext, str) else None
     if not match:
         return None
-    blob = base64.b64decode(match.group(2))
+    try:
+        blob = base64.b64decode(match.group(2), validate=True)
+    except ValueError:  # binascii.Error: cut short, or missing its padding
+        return None
     if len(blob) < NONCE_BYTES + TAG_BYTES:
         return None
     return int(match.group(1)), blob

@@ -25,7 +25,8 @@ try:
 except ImportError:  # pragma: no cover - the emulator needs Python 3
     raise
 
-from .store import BOUNDARIES, VARIANTS, KmsError, Store
+from .rules import BOUNDARIES, VARIANTS, KmsError, Request
+from .store import Store
 
 DEFAULT_ACCESS_KEY = 'EMULATORACCESSKEY0001'
 DEFAULT_SECRET_KEY = 'emulator-secret-key-0123456789abcdef'
@@ -43,15 +44,31 @@ FAULT_DEFAULTS = {
     'latency_ms': 0,            # added to every API request
     'hang_seconds': 0,          # with the "hang" scripted fault
     'seed': None,
-    'script': [],               # scripted faults, each used once: [{"fault": "503"|"429"|"429-retry-after"|"drop"|"lost"|"hang"|
-                                #   "malformed-json"|"html"|"empty"|"fail-code"|"no-data"|"wrong-shape",
-                                #   "method": .., "path": regex, "override": {body fields}}];
-                                #   requests meeting the last seven are applied first, then answered wrongly
+    'script': [],               # scripted faults, each used once: [{"fault": one of FAULT_KINDS or an HTTP status,
+                                #   "method": .., "path": regex, "override": {body fields}}]
 }
 
+# Every fault kind, declared once: (when, status, raw body). "before" faults are answered instead of the request;
+# "after" faults apply the request first and then answer wrongly (or not at all). A scripted fault may also be
+# any HTTP status as text ("503"), answered before the request with the gateway's error body.
+FAULT_KINDS = {
+    'drop': ('before', None, None),             # the connection is closed without an answer
+    'hang': ('before', None, None),             # no answer for hang_seconds, then closed
+    '429': ('before', 429, None),               # throttled
+    '429-retry-after': ('before', 429, None),   # throttled, with Retry-After
+    'lost': ('after', None, None),              # applied; the connection is closed without an answer
+    'malformed-json': ('after', 200, b'{"code": "SUCCESS", "data": {'),
+    'html': ('after', 502, b'<html><head><title>502 Bad Gateway</title></head><body>x</body></html>'),
+    'empty': ('after', 200, b''),
+    'fail-code': ('after', 200, b'{"code": "FAIL", "msg": "operation failed", "data": null}'),
+    'no-data': ('after', 200, b'{"code": "SUCCESS"}'),
+    'wrong-shape': ('after', 200, b'{"code": "SUCCESS", "data": ["not", "a", "record"]}'),
+}
+
+# The API: one row per operation (method, path pattern, Store method). The method takes a rules.Request.
 ROUTES = (
     ('POST', r'/keys', 'create'),
-    ('GET', r'/keys', 'list'),
+    ('GET', r'/keys', 'list_keys'),
     ('GET', r'/keys/(?P<tag>[^/]+)', 'get'),
     ('DELETE', r'/keys/(?P<tag>[^/]+)', 'delete'),
     ('POST', r'/keys/(?P<tag>[^/]+)/enable', 'enable'),
@@ -59,11 +76,11 @@ ROUTES = (
     ('POST', r'/keys/(?P<tag>[^/]+)/request-deletion', 'request_deletion'),
     ('POST', r'/keys/(?P<tag>[^/]+)/cancel-deletion', 'cancel_deletion'),
     ('PUT', r'/keys/(?P<tag>[^/]+)/name', 'rename'),
-    ('PUT', r'/keys/(?P<tag>[^/]+)/memo', 'memo'),
+    ('PUT', r'/keys/(?P<tag>[^/]+)/memo', 'set_memo'),
     ('POST', r'/keys/(?P<tag>[^/]+)/rotate', 'rotate'),
     ('POST', r'/keys/(?P<tag>[^/]+)/enable-auto-rotation', 'enable_auto_rotation'),
     ('POST', r'/keys/(?P<tag>[^/]+)/disable-auto-rotation', 'disable_auto_rotation'),
-    ('PUT', r'/keys/(?P<tag>[^/]+)/rotation-period', 'rotation_period'),
+    ('PUT', r'/keys/(?P<tag>[^/]+)/rotation-period', 'set_rotation_period'),
     ('GET', r'/keys/(?P<tag>[^/]+)/versions', 'versions'),
     ('POST', r'/keys/(?P<tag>[^/]+)/migrate', 'migrate'),
     ('POST', r'/keys/(?P<tag>[^/]+)/encrypt', 'encrypt'),
@@ -76,6 +93,24 @@ READ_ONLY_POSTS = re.compile(r'/(encrypt|decrypt|get-pub-key)$')
 GATEWAY_CODES = {'INVALID_REQUEST': (100, 'Bad Request'), 'NOT_FOUND': (300, 'Not Found'),
                  'DUPLICATE': (100, 'Bad Request'), 'UNPROCESSABLE_ENTITY': (100, 'Bad Request')}
 COMPILED_ROUTES = [(method, re.compile('^' + pattern + '$'), name) for method, pattern, name in ROUTES]
+
+# The unsigned admin API under /_emulator/ (tests and demos): (method, name) -> Emulator method taking the JSON body.
+ADMIN_ROUTES = {
+    ('GET', 'health'): 'admin_health',
+    ('GET', 'requests'): 'admin_requests',
+    ('DELETE', 'requests'): 'admin_clear_requests',
+    ('GET', 'signatures'): 'admin_signatures',
+    ('GET', 'keys'): 'admin_keys',
+    ('POST', 'reset'): 'admin_reset',
+    ('POST', 'seed'): 'admin_seed',
+    ('PUT', 'faults'): 'admin_set_faults',
+    ('GET', 'faults'): 'admin_faults',
+    ('POST', 'age'): 'admin_age',
+    ('POST', 'rotate'): 'admin_rotate',
+    ('PUT', 'variants'): 'admin_set_variants',
+    ('GET', 'variants'): 'admin_variants',
+    ('PUT', 'clock'): 'admin_clock',
+}
 
 
 class GatewayError(Exception):
@@ -139,7 +174,7 @@ class Emulator(object):
         """The body of a successful answer, in the shape the variants ask for."""
         if name == 'delete' and 'delete-no-data' in self.variants:
             return {'code': 'SUCCESS'}
-        if name == 'list' and 'list-table' in self.variants:
+        if name == 'list_keys' and 'list-table' in self.variants:
             body = dict((field, value) for field, value in data.items() if field != 'keyList')
             body.update({'code': 'SUCCESS', 'data': {'KeyList': data['keyList']}})
             return body
@@ -222,25 +257,70 @@ class Emulator(object):
         for route_method, pattern, name in COMPILED_ROUTES:
             match = pattern.match(path)
             if match and route_method == method:
-                return name, self.call(name, boundary, match.groupdict().get('tag'), query, body)
+                request = Request(boundary, match.groupdict().get('tag'), query, body)
+                return name, getattr(self.store, name)(request)
         raise GatewayError(404, '300', 'Not Found', 'no operation %s %s' % (method, path))
 
-    def call(self, name, boundary, tag, query, body):
-        store = self.store
-        if name == 'create':
-            return store.create(boundary, body)
-        if name == 'list':
-            return store.list_keys(boundary, int_param(query, 'pageNo', 1), int_param(query, 'pageSize', 100))
-        if name == 'get':
-            return store.get(boundary, tag)
-        if name in ('rename', 'memo', 'rotation_period', 'migrate', 'encrypt', 'decrypt', 'public_key'):
-            method = {'rename': store.rename, 'memo': store.set_memo, 'rotation_period': store.set_rotation_period,
-                      'migrate': store.migrate, 'encrypt': store.encrypt, 'decrypt': store.decrypt,
-                      'public_key': store.public_key}[name]
-            return method(boundary, tag, body)
-        if name in ('enable_auto_rotation', 'disable_auto_rotation'):
-            return store.set_auto_rotation(boundary, tag, name == 'enable_auto_rotation')
-        return getattr(store, name)(boundary, tag)
+    # ---- admin operations (ADMIN_ROUTES) -------------------------------------------------------------
+
+    def admin_health(self, body):
+        return {'ok': True, 'urls': self.store.base_urls}
+
+    def admin_requests(self, body):
+        with self.log_lock:
+            entries = list(self.requests)
+        return {'count': len(entries), 'writes': sum(1 for e in entries if e['write']),
+                'peak_in_flight': self.peak_in_flight, 'requests': entries}
+
+    def admin_clear_requests(self, body):
+        with self.log_lock:
+            self.requests = []
+            self.peak_in_flight = self.in_flight
+        return {'count': 0}
+
+    def admin_signatures(self, body):
+        with self.log_lock:
+            return {'signatures': sorted(self.signatures)}
+
+    def admin_keys(self, body):
+        return self.store.dump()
+
+    def admin_reset(self, body):
+        self.store.reset()
+        self.set_faults({})
+        self.set_variants(self.start_variants)
+        self.clock_offset_ms = 0
+        with self.log_lock:
+            self.requests = []
+            self.signatures = set()
+        return {'reset': True}
+
+    def admin_seed(self, body):
+        return {'seeded': self.store.seed(admin_boundary(body), int(body['count']), body.get('prefix', 'seed'))}
+
+    def admin_set_faults(self, body):
+        self.set_faults(body)
+        return {'faults': self.faults}
+
+    def admin_faults(self, body):
+        return {'faults': self.faults, 'counts': self.fault_counts}
+
+    def admin_age(self, body):
+        return self.store.age(body['days'])
+
+    def admin_rotate(self, body):
+        return self.store.add_versions(admin_boundary(body), body['name'], body.get('count', 1))
+
+    def admin_set_variants(self, body):
+        self.set_variants(body.get('variants') or [])
+        return {'variants': sorted(self.variants)}
+
+    def admin_variants(self, body):
+        return {'variants': sorted(self.variants), 'known': list(VARIANTS)}
+
+    def admin_clock(self, body):
+        self.clock_offset_ms = int(body['offset_ms'])
+        return {'offset_ms': self.clock_offset_ms}
 
     # ---- listeners ---------------------------------------------------------------------------------
 
@@ -274,20 +354,18 @@ class Emulator(object):
         self.servers = {}
 
 
+def admin_boundary(body):
+    boundary = body.get('boundary', 'global')
+    if boundary not in BOUNDARIES:
+        raise ValueError('boundary must be one of %s' % ', '.join(BOUNDARIES))
+    return boundary
+
+
 def check_variants(names):
     unknown = set(names or ()) - set(VARIANTS)
     if unknown:
         raise ValueError('unknown variants: %s (known: %s)' % (', '.join(sorted(unknown)), ', '.join(VARIANTS)))
     return set(names or ())
-
-
-def int_param(query, name, default):
-    if name not in query:
-        return default
-    try:
-        return int(query[name])
-    except ValueError:
-        raise KmsError(400, 'INVALID_REQUEST', '%s must be an integer' % name)
 
 
 def make_handler(emulator, boundary):
@@ -332,10 +410,10 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
             raise KmsError(400, 'INVALID_REQUEST', 'the body must be a JSON object')
         return body
 
-    def send_json(self, status, body, headers=None, raw=None):
+    def send_json(self, status, body, headers=None, raw=None, content_type='application/json'):
         payload = raw if raw is not None else json.dumps(body).encode('utf-8')
         self.send_response(status)
-        self.send_header('Content-Type', 'application/json' if raw is None else 'text/html')
+        self.send_header('Content-Type', content_type)
         self.send_header('Content-Length', str(len(payload)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -398,6 +476,12 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
             status, answer = emulator.error_answer(exc)
             self.send_json(status, answer)
             return status
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            # Input no rule foresaw: a 400 in NCP's shape, never a dropped connection (which a client would
+            # take for an unreachable endpoint and retry).
+            status, answer = emulator.error_answer(KmsError(400, 'INVALID_REQUEST', 'malformed request: %s' % exc))
+            self.send_json(status, answer)
+            return status
         if fault == 'lost':
             self.drop()
             return 'lost'
@@ -405,7 +489,7 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
 
     def answer_early_fault(self, fault):
         """Faults answered before the request is applied; None when the request goes on."""
-        if fault is None or fault in ('lost', 'malformed-json', 'html', 'empty', 'fail-code', 'no-data', 'wrong-shape'):
+        if fault is None or FAULT_KINDS.get(fault, ('before',))[0] == 'after':
             return None
         self.read_body_safely()
         if fault == 'drop':
@@ -426,86 +510,23 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
         return status
 
     def answer_success(self, fault, answer):
-        if fault == 'malformed-json':
-            self.send_json(200, None, raw=b'{"code": "SUCCESS", "data": {')
-        elif fault == 'html':
-            self.send_json(502, None, raw=b'<html><head><title>502 Bad Gateway</title></head><body>x</body></html>')
-            return 502
-        elif fault == 'empty':
-            self.send_json(200, None, raw=b'')
-        elif fault == 'fail-code':
-            self.send_json(200, {'code': 'FAIL', 'msg': 'operation failed', 'data': None})
-        elif fault == 'no-data':
-            self.send_json(200, {'code': 'SUCCESS'})
-        elif fault == 'wrong-shape':
-            self.send_json(200, {'code': 'SUCCESS', 'data': ['not', 'a', 'record']})
-        else:
+        """The answer of an applied request: as it is, or as an "after" fault spoils it."""
+        if fault is None:
             self.send_json(200, answer)
-        return 200
+            return 200
+        unused, status, raw = FAULT_KINDS[fault]
+        self.send_json(status, None, raw=raw, content_type='text/html' if fault == 'html' else 'application/json')
+        return status
 
     # ---- admin API (unsigned, not logged) ------------------------------------------------------------
 
     def handle_admin(self, method, name, body):
         emulator = self.emulator
         try:
-            answer = self.admin(emulator, method, name, body)
+            operation = ADMIN_ROUTES.get((method, name))
+            if operation is None:
+                return self.send_json(404, {'error': 'no admin operation %s %s' % (method, name)})
+            answer = getattr(emulator, operation)(body)
         except (ValueError, KeyError, TypeError, KmsError) as exc:
             return self.send_json(400, {'error': str(exc)})
-        if answer is None:
-            return self.send_json(404, {'error': 'no admin operation %s %s' % (method, name)})
         return self.send_json(200, answer)
-
-    @staticmethod
-    def admin(emulator, method, name, body):
-        if (method, name) == ('GET', 'health'):
-            return {'ok': True, 'urls': emulator.store.base_urls}
-        if (method, name) == ('GET', 'requests'):
-            with emulator.log_lock:
-                entries = list(emulator.requests)
-            return {'count': len(entries), 'writes': sum(1 for e in entries if e['write']),
-                    'peak_in_flight': emulator.peak_in_flight, 'requests': entries}
-        if (method, name) == ('DELETE', 'requests'):
-            with emulator.log_lock:
-                emulator.requests = []
-                emulator.peak_in_flight = emulator.in_flight
-            return {'count': 0}
-        if (method, name) == ('GET', 'signatures'):
-            with emulator.log_lock:
-                return {'signatures': sorted(emulator.signatures)}
-        if (method, name) == ('GET', 'keys'):
-            return emulator.store.dump()
-        if (method, name) == ('POST', 'reset'):
-            emulator.store.reset()
-            emulator.set_faults({})
-            emulator.set_variants(emulator.start_variants)
-            emulator.clock_offset_ms = 0
-            with emulator.log_lock:
-                emulator.requests = []
-                emulator.signatures = set()
-            return {'reset': True}
-        if (method, name) == ('POST', 'seed'):
-            boundary = body.get('boundary', 'global')
-            if boundary not in BOUNDARIES:
-                raise ValueError('boundary must be one of %s' % ', '.join(BOUNDARIES))
-            return {'seeded': emulator.store.seed(boundary, int(body['count']), body.get('prefix', 'seed'))}
-        if (method, name) == ('PUT', 'faults'):
-            emulator.set_faults(body)
-            return {'faults': emulator.faults}
-        if (method, name) == ('GET', 'faults'):
-            return {'faults': emulator.faults, 'counts': emulator.fault_counts}
-        if (method, name) == ('POST', 'age'):
-            return emulator.store.age(body['days'])
-        if (method, name) == ('POST', 'rotate'):
-            boundary = body.get('boundary', 'global')
-            if boundary not in BOUNDARIES:
-                raise ValueError('boundary must be one of %s' % ', '.join(BOUNDARIES))
-            return emulator.store.add_versions(boundary, body['name'], body.get('count', 1))
-        if (method, name) == ('PUT', 'variants'):
-            emulator.set_variants(body.get('variants') or [])
-            return {'variants': sorted(emulator.variants)}
-        if (method, name) == ('GET', 'variants'):
-            return {'variants': sorted(emulator.variants), 'known': list(VARIANTS)}
-        if (method, name) == ('PUT', 'clock'):
-            emulator.clock_offset_ms = int(body['offset_ms'])
-            return {'offset_ms': emulator.clock_offset_ms}
-        return None

@@ -12,8 +12,8 @@ import time
 import pytest
 import requests
 
-from ansible_collections.ncloud.kms.tests.emulator.kms_emulator.server import Emulator
-from ansible_collections.ncloud.kms.tests.emulator.kms_emulator.store import DELETION_DELAY_MS
+from ansible_collections.ncloud.kms.tests.emulator.kms_emulator.server import FAULT_KINDS, Emulator
+from ansible_collections.ncloud.kms.tests.emulator.kms_emulator.rules import DELETION_DELAY_MS
 
 ACCESS = 'EMUTESTACCESS'
 SECRET = 'emu-test-secret'
@@ -408,6 +408,17 @@ def test_the_command_line_takes_repeated_variants():
         parse_args(['--variant', 'nope'])
 
 
+def test_a_busy_port_is_said_plainly_before_any_banner(emulator, tmp_path, capsys):
+    from ansible_collections.ncloud.kms.tests.emulator.kms_emulator.__main__ import main
+    banner = tmp_path / 'banner.txt'
+    banner.write_text('BANNER: the emulator listens')
+    busy = emulator.servers['global'].server_address[1]
+    assert main(['--port', str(busy), '--banner', str(banner)]) == 1
+    out, err = capsys.readouterr()
+    assert 'BANNER' not in out
+    assert 'a port of %d to %d on 127.0.0.1 is in use' % (busy, busy + 2) in err and 'KMS_EMULATOR_PORT' in err
+
+
 def test_list_table_puts_keylist_capitalised_and_paging_beside_data(emulator):
     admin(emulator, 'PUT', 'variants', {'variants': ['list-table']})
     create(emulator, 'alpha')
@@ -592,3 +603,45 @@ def test_signatures_survive_a_cleared_log_until_a_reset(emulator):
     assert len(admin(emulator, 'GET', 'signatures')['signatures']) == 1
     admin(emulator, 'POST', 'reset')
     assert admin(emulator, 'GET', 'signatures')['signatures'] == []
+
+
+def test_every_route_and_admin_row_names_an_operation():
+    from ansible_collections.ncloud.kms.tests.emulator.kms_emulator import server, store
+    assert all(callable(getattr(store.Store, name, None)) for unused, unused2, name in server.ROUTES)
+    assert all(callable(getattr(server.Emulator, name, None)) for name in server.ADMIN_ROUTES.values())
+    assert len(set(name for unused, unused2, name in server.ROUTES)) == len(server.ROUTES)
+
+
+@pytest.mark.parametrize('fault', sorted(kind for kind, facts in FAULT_KINDS.items() if facts[0] == 'after'))
+def test_every_after_fault_applies_the_request_then_answers_wrongly(emulator, fault):
+    admin(emulator, 'PUT', 'faults', {'script': [{'fault': fault, 'method': 'POST', 'path': '/keys$'}]})
+    try:
+        body = {'keyName': 'after', 'keyType': 'AES256', 'protectionType': 'BASIC', 'isAutoRotation': False}
+        status = call(emulator, 'POST', '/kms/v1/keys', body).status_code
+    except requests.exceptions.ConnectionError:
+        status = None  # lost: applied, no answer
+    assert [key['keyName'] for key in admin(emulator, 'GET', 'keys')['global']] == ['after']
+    assert status == FAULT_KINDS[fault][1]
+
+
+GARBAGE_BODIES = [
+    b'not json', b'[1, 2]', b'{"keyName": 12, "memo": [], "rotationPeriod": "x", "targetRegion": 7}',
+    b'{"plaintext": "!!!", "context": 5}', b'{"ciphertext": "ncpkms:v1:YWJ"}', b'{"ciphertext": ["ncpkms:v1:YWJjZA"]}',
+    b'{"ciphertext": "ncpkms:vX:abc"}', b'{"plaintext": ["", 3]}', b'{"keyVersion": "x", "context": "@@@"}',
+]
+BODY_OPERATIONS = ('create', 'rename', 'set_memo', 'set_rotation_period', 'migrate', 'encrypt', 'decrypt')
+
+
+@pytest.mark.parametrize('body', GARBAGE_BODIES)
+def test_garbage_to_every_operation_is_answered_never_dropped(emulator, body):
+    from ansible_collections.ncloud.kms.tests.emulator.kms_emulator.server import ROUTES
+    tags = {'AES256': create(emulator, 'garbage-aes')['keyTag'], 'RSA2048': create(emulator, 'garbage-rsa', keyType='RSA2048')['keyTag']}
+    for method, pattern, name in ROUTES:
+        tag = tags['RSA2048' if name == 'public_key' else 'AES256']
+        uri = '/kms/v1' + pattern.replace('(?P<tag>[^/]+)', tag)
+        headers = signed_headers(method, uri)
+        answer = requests.request(method, emulator.urls()['global'] + uri, headers=headers, data=body, timeout=5)
+        assert answer.status_code < 500, (name, answer.status_code, answer.text)
+        assert answer.json().get('code') is not None, (name, answer.text)
+        if name in BODY_OPERATIONS:
+            assert 400 <= answer.status_code < 500, (name, answer.status_code, answer.text)

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Transport faults, lost answers, 20 parallel forks, and TLS verification against an HTTPS emulator.
+# Transport faults, lost answers and messages, 20 parallel forks, TLS verification against an HTTPS emulator,
+# and the secrets scans: everything printed at -vvvv (and with ANSIBLE_DEBUG) holds no secret key, no request
+# signature and no decrypted plaintext. Each part starts an emulator of its own.
 set -eu
 collection="${ANSIBLE_COLLECTIONS_PATH%%:*}/ansible_collections/ncloud/kms"
 with_emulator="$collection/tests/emulator/with-emulator.sh"
 
 "$with_emulator" ansible-playbook -i ../setup_emulator/inventory transport.yml "$@"
 "$with_emulator" ansible-playbook -i parallel_inventory.ini -f 20 parallel.yml "$@"
+"$with_emulator" ./scan_secrets.sh "$@"
+"$with_emulator" ./scan_crypto.sh "$@"
 
 # A CA and a server certificate for 127.0.0.1, made for this run only.
 certs="$(mktemp -d)"

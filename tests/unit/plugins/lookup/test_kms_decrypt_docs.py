@@ -10,11 +10,12 @@ import yaml
 
 from ansible_collections.ncloud.kms.plugins.doc_fragments.auth import ModuleDocFragment
 from ansible_collections.ncloud.kms.plugins.lookup import kms_decrypt
+from ansible_collections.ncloud.kms.tests.unit.plugins.plugin_docs import documented_options
 
 
 def test_every_lookup_option_has_an_example():
-    documented = set(yaml.safe_load(kms_decrypt.DOCUMENTATION)['options']) - {'_terms'}
-    documented |= set(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
+    documented = set(documented_options(kms_decrypt)) - {'_terms'}
+    assert {'key_name', 'key_tag', 'region', 'access_key'} <= documented
     missing = sorted(option for option in documented if not re.search(r'\b%s=' % option, kms_decrypt.EXAMPLES))
     assert missing == []
 

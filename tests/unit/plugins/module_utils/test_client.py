@@ -12,8 +12,10 @@ import pytest
 import requests
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import (
-    EndpointError, KmsApiError, KmsClient, build_uri, check_endpoint, error_from_response, sign,
+    KmsApiError, KmsClient, build_uri, error_from_response, sign,
 )
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import EndpointError, check_endpoint
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import iter_keys
 
 ACCESS_KEY = 'AKIDTESTACCESS'
 SECRET_KEY = 'unit-test-secret-9f8e7d6c5b4a'
@@ -331,7 +333,7 @@ def page(names, number, total):
 def test_paging_reads_every_page_with_page_size_200():
     session = FakeSession(page(['a', 'b'], 1, 3), page(['c'], 2, 3), page(['d'], 3, 3))
     client, unused = make_client(session)
-    assert [key['keyName'] for key in client.iter_keys()] == ['a', 'b', 'c', 'd']
+    assert [key['keyName'] for key in iter_keys(client)] == ['a', 'b', 'c', 'd']
     assert [sent['url'].split('?')[1] for sent in session.sent] == [
         'pageNo=1&pageSize=200', 'pageNo=2&pageSize=200', 'pageNo=3&pageSize=200']
 
@@ -339,7 +341,7 @@ def test_paging_reads_every_page_with_page_size_200():
 def test_paging_stops_when_the_caller_has_what_it_wants():
     session = FakeSession(page(['a', 'b'], 1, 3), page(['c'], 2, 3), page(['d'], 3, 3))
     client, unused = make_client(session)
-    for key in client.iter_keys():
+    for key in iter_keys(client):
         if key['keyName'] == 'c':
             break
     assert len(session.sent) == 2
@@ -348,7 +350,7 @@ def test_paging_stops_when_the_caller_has_what_it_wants():
 def test_paging_of_an_empty_boundary_is_one_call():
     session = FakeSession(ok({'keyList': [], 'currentPageNo': 1, 'totalPageNo': 0, 'totalCount': 0}))
     client, unused = make_client(session)
-    assert list(client.iter_keys()) == []
+    assert list(iter_keys(client)) == []
     assert len(session.sent) == 1
 
 
@@ -356,7 +358,7 @@ def test_paging_of_an_empty_boundary_is_one_call():
 def test_a_key_list_answer_of_the_wrong_shape_is_a_clear_error(data):
     client, unused = make_client(FakeSession(ok(data)))
     with pytest.raises(KmsApiError) as caught:
-        list(client.iter_keys())
+        list(iter_keys(client))
     assert caught.value.code == 'INVALID_RESPONSE' and 'keyList' in str(caught.value)
     assert caught.value.status == 200 and 'HTTP 200 (an answer of the wrong shape)' in str(caught.value)
 
@@ -375,7 +377,7 @@ def table_page(names, total=None):
 def test_the_table_shape_is_listed_and_paged_by_its_total():
     session = FakeSession(table_page(['a'], 2), table_page(['b'], 2))
     client, unused = make_client(session)
-    assert [key['keyName'] for key in client.iter_keys()] == ['a', 'b']
+    assert [key['keyName'] for key in iter_keys(client)] == ['a', 'b']
     assert len(session.sent) == 2
 
 
@@ -389,7 +391,7 @@ def test_without_a_total_a_page_shorter_than_the_page_size_is_the_last(shape):
         return ok({'keyList': [{'keyName': n, 'keyTag': n} for n in chunk]})
     session = FakeSession(answer(names), answer(['last']))
     client, unused = make_client(session)
-    assert len(list(client.iter_keys())) == 201
+    assert len(list(iter_keys(client))) == 201
     assert len(session.sent) == 2
 
 

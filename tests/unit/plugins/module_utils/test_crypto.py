@@ -7,11 +7,12 @@ import base64
 
 import pytest
 
-from ansible_collections.ncloud.kms.plugins.module_utils import crypto
+from ansible_collections.ncloud.kms.plugins.module_utils import crypto, keys
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     CryptoError, KmsCrypto, batches, check_ciphertexts, encode_context,
 )
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import find_key
 
 MARKER = 'PLAINTEXT-MARKER-7f3a'
 
@@ -39,15 +40,15 @@ class CryptoClient(object):
             answers = [item.split(':', 2)[2] for item in items]
         return {out: answers if isinstance(body[field], list) else answers[0]}
 
-    def iter_keys(self):
+    def request_answer(self, method, path, query=None, body=None, idempotent=True):
         self.requests.append(('GET', '/keys', None))
-        return iter(self.keys)
+        return {'code': 'SUCCESS', 'data': {'keyList': self.keys, 'totalPageNo': 1}}
 
 
 @pytest.fixture(autouse=True)
 def empty_caches():
     crypto._DECRYPTED.clear()
-    crypto._KEYS_BY_NAME.clear()
+    keys._REMEMBERED_NAMES.clear()
 
 
 def sealed(text):
@@ -80,8 +81,8 @@ def test_a_ciphertext_decrypted_once_is_not_sent_again_in_the_process():
 
 def test_a_key_name_is_resolved_once_per_process():
     client = CryptoClient(keys=[{'keyName': 'app', 'keyTag': 't', 'status': 'ENABLE'}])
-    assert KmsCrypto(client).find(key_name='app')['keyTag'] == 't'
-    assert KmsCrypto(client).find(key_name='app')['keyTag'] == 't'
+    assert find_key(client, 'app', trust_tag=True, remember=True)['keyTag'] == 't'
+    assert find_key(client, 'app', trust_tag=True, remember=True)['keyTag'] == 't'
     assert [r[1] for r in client.requests] == ['/keys']
 
 
@@ -112,7 +113,7 @@ def test_context_over_50_bytes_and_terms_that_are_not_ciphertexts_are_refused_wi
         encode_context('c' * 51)
     with pytest.raises(CryptoError) as caught:
         check_ciphertexts([sealed('ok'), MARKER])
-    assert 'term 2 is not an NCP ciphertext' in str(caught.value) and MARKER not in str(caught.value)
+    assert 'term 2 is not a valid ciphertext' in str(caught.value) and MARKER not in str(caught.value)
 
 
 @pytest.mark.parametrize('status, expected', [
@@ -131,3 +132,13 @@ def test_a_disabled_or_deleted_key_is_refused_before_any_request():
         KmsCrypto.check_enabled({'keyName': 'app', 'keyTag': 't', 'status': 'DISABLE'})
     with pytest.raises(CryptoError, match='cancel the deletion'):
         KmsCrypto.check_enabled({'keyName': 'app', 'keyTag': 't', 'status': 'REVOKE'})
+
+
+@pytest.mark.parametrize('damage', [lambda c: c.rstrip('='), lambda c: c[:-3], lambda c: c[:12], lambda c: c + '!'])
+def test_a_damaged_ciphertext_fails_before_any_request(damage):
+    whole = sealed('a secret of some length')
+    assert whole.endswith('=') and crypto.ciphertext_version(whole) == 1
+    client = CryptoClient()
+    with pytest.raises(CryptoError) as caught:
+        KmsCrypto(client).decrypt({'keyTag': 't'}, [whole, damage(whole)])
+    assert 'term 2 is not a valid ciphertext' in str(caught.value) and client.requests == []

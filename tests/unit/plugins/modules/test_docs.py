@@ -1,17 +1,21 @@
 # -*- coding: utf-8 -*-
 # Copyright: ncloud.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Every option of every module, the common ones included, is used in that module's EXAMPLES."""
+"""Every module's docs: each option (fragments included) has an example, examples use the full name, and the
+shared option tables (connection options, key selector) are the ones the doc fragments document."""
 
 import re
 
 import pytest
 import yaml
 
-from ansible_collections.ncloud.kms.plugins.doc_fragments.auth import ModuleDocFragment
-from ansible_collections.ncloud.kms.plugins.modules import kms_encrypt, kms_key, kms_key_info, kms_key_migrate, kms_key_rotate
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KEY_SELECTOR
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import CONNECTION_OPTIONS
+from ansible_collections.ncloud.kms.tests.unit.plugins.plugin_docs import (
+    documented_options, fragment_options, plugin, plugin_names,
+)
 
-MODULES = [kms_key, kms_key_info, kms_key_migrate, kms_key_rotate, kms_encrypt]
+MODULES = plugin_names('modules')
 
 
 def options_used(examples):
@@ -29,15 +33,68 @@ def options_used(examples):
     return used
 
 
-@pytest.mark.parametrize('module', MODULES, ids=lambda m: m.__name__.split('.')[-1])
-def test_every_option_has_an_example(module):
-    documented = set(yaml.safe_load(module.DOCUMENTATION)['options'])
-    documented |= set(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
-    missing = sorted(documented - options_used(module.EXAMPLES))
+def test_the_modules_are_found():
+    assert {'kms_key', 'kms_key_info', 'kms_key_migrate', 'kms_key_rotate', 'kms_encrypt'} <= set(MODULES)
+
+
+@pytest.mark.parametrize('name', MODULES)
+def test_every_option_has_an_example(name):
+    module = plugin('modules', name)
+    missing = sorted(set(documented_options(module)) - options_used(module.EXAMPLES))
     assert missing == []
 
 
-@pytest.mark.parametrize('module', MODULES, ids=lambda m: m.__name__.split('.')[-1])
-def test_examples_use_the_fully_qualified_module_name(module):
-    name = module.__name__.split('.')[-1]
-    assert re.search(r'^\s+ncloud\.kms\.%s:' % name, module.EXAMPLES, re.MULTILINE)
+@pytest.mark.parametrize('name', MODULES)
+def test_examples_use_the_fully_qualified_module_name(name):
+    assert re.search(r'^\s+ncloud\.kms\.%s:' % name, plugin('modules', name).EXAMPLES, re.MULTILINE)
+
+
+@pytest.mark.parametrize('name', MODULES)
+def test_every_module_extends_the_connection_fragment(name):
+    doc = yaml.safe_load(plugin('modules', name).DOCUMENTATION)
+    assert {'ncloud.kms.auth', 'ncloud.kms.auth.modules'} <= set(doc['extends_documentation_fragment'])
+
+
+def test_the_connection_fragment_documents_the_connection_table():
+    documented = fragment_options('ncloud.kms.auth')
+    assert sorted(documented) == sorted(CONNECTION_OPTIONS)
+    for option, facts in CONNECTION_OPTIONS.items():
+        entry = documented[option]
+        assert entry['type'] == facts['type'], option
+        assert entry.get('default') == facts.get('default'), option
+        assert entry.get('choices') == facts.get('choices'), option
+        if 'env' in facts:
+            assert 'E(%s)' % facts['env'] in ' '.join(entry['description']), option
+
+
+def test_only_modules_are_told_that_module_defaults_set_the_options():
+    import yaml as yaml_module
+    from ansible_collections.ncloud.kms.plugins.doc_fragments.auth import ModuleDocFragment
+    assert 'module_defaults' not in ModuleDocFragment.DOCUMENTATION
+    assert 'group/ncloud.kms.kms' in ' '.join(yaml_module.safe_load(ModuleDocFragment.MODULES)['notes'])
+    assert 'does not reach lookups' in ' '.join(yaml_module.safe_load(ModuleDocFragment.PLUGINS)['notes'])
+
+
+def test_the_plugins_fragment_gives_lookups_the_same_environment_variables():
+    env = dict((option, [item['name'] for item in entry['env']])
+               for option, entry in fragment_options('ncloud.kms.auth.plugins').items())
+    assert env == dict((option, [facts['env']]) for option, facts in CONNECTION_OPTIONS.items() if 'env' in facts)
+
+
+def test_the_key_selector_fragments_document_the_key_selector_options():
+    selector = dict(fragment_options('ncloud.kms.key_selector'), **fragment_options('ncloud.kms.key_selector.region'))
+    assert sorted(selector) == sorted(KEY_SELECTOR)
+    for option, spec in KEY_SELECTOR.items():
+        assert selector[option]['type'] == spec['type'] and selector[option].get('choices') == spec.get('choices')
+    assert sorted(fragment_options('ncloud.kms.key_selector.key_name')) == ['key_name', 'key_tag']
+
+
+SECTIONS = ['options', 'find', 'compare', 'act', 'result']
+
+
+@pytest.mark.parametrize('name', MODULES)
+def test_every_module_reads_options_find_compare_act_result_in_that_order(name):
+    with open(plugin('modules', name).__file__) as handle:
+        found = re.findall(r'^    # ---- (\w+)', handle.read(), re.MULTILINE)
+    order = [SECTIONS.index(section) for section in found if section in SECTIONS]
+    assert order == sorted(order) and {0, 1, 4} <= set(order), found

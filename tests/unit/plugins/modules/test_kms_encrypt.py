@@ -1,0 +1,93 @@
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""kms_encrypt: bad input fails before any request; dest is written only when it does not hold the content."""
+
+import base64
+
+import pytest
+
+from ansible_collections.ncloud.kms.plugins.module_utils import crypto
+from ansible_collections.ncloud.kms.plugins.modules.kms_encrypt import KmsEncrypt
+from ansible_collections.ncloud.kms.tests.unit.plugins.fake_clients import ScriptedClient
+from ansible_collections.ncloud.kms.tests.unit.plugins.modules.module_runner import (
+    ModuleFailed, assert_fails_before_any_request, bad_input_ids, run_module,
+)
+
+BAD_INPUT = [
+    ({'key_name': 'app'}, 'one of the following is required: content, src'),
+    ({'content': 'x'}, 'one of the following is required: key_name, key_tag'),
+    ({'content': 'x', 'src': '/etc/hostname', 'key_name': 'app'}, 'mutually exclusive: content|src'),
+    ({'content': 'x', 'key_name': 'ap'}, 'key_name must be 3 to 15 characters long'),
+    ({'content': 'x' * (32 * 1024 + 1), 'key_name': 'app'}, 'the content to encrypt must be at most 32768 bytes'),
+    ({'content': 'x', 'key_name': 'app', 'context': 'c' * 51}, 'context must be at most 50 bytes'),
+    ({'src': '/nonexistent/file', 'key_name': 'app'}, 'src must name a file; /nonexistent/file is not one'),
+]
+
+
+@pytest.mark.parametrize('args, message', BAD_INPUT, ids=bad_input_ids(BAD_INPUT))
+def test_bad_input_fails_before_any_request(args, message):
+    assert_fails_before_any_request(KmsEncrypt, args, message)
+
+
+@pytest.fixture(autouse=True)
+def no_decrypted_cache():
+    crypto._DECRYPTED.clear()
+
+
+KEY = {'keyName': 'app', 'keyTag': 't', 'status': 'ENABLE', 'keyType': 'AES256'}
+SEALED = 'ncpkms:v1:' + base64.b64encode(b'sealed').decode()
+
+
+def test_a_dest_that_holds_the_content_is_not_written(tmp_path):
+    dest = tmp_path / 'secret.ncpkms'
+    dest.write_text(SEALED + '\n')
+    client = ScriptedClient(('LIST', None, [KEY]),
+                            ('POST', '/keys/t/decrypt', {'plaintext': base64.b64encode(b'hello').decode()}))
+    result = run_module(KmsEncrypt, {'content': 'hello', 'key_name': 'app', 'dest': str(dest)}, client)
+    assert result['changed'] is False and result['ciphertext'] == SEALED and result['actions'] == []
+
+
+def test_a_new_dest_is_written_outside_check_mode_only(tmp_path):
+    dest = tmp_path / 'secret.ncpkms'
+    client = ScriptedClient(('LIST', None, [KEY]))
+    result = run_module(KmsEncrypt, {'content': 'hello', 'key_name': 'app', 'dest': str(dest)}, client, check_mode=True)
+    assert result['changed'] is True and result['actions'] == ['write dest'] and not dest.exists()
+    client = ScriptedClient(('LIST', None, [KEY]), ('POST', '/keys/t/encrypt', {'ciphertext': SEALED}))
+    result = run_module(KmsEncrypt, {'content': 'hello', 'key_name': 'app', 'dest': str(dest)}, client)
+    assert result['actions'] == ['write dest'] and dest.read_text() == SEALED + '\n'
+
+
+def test_a_disabled_key_fails_before_encrypting():
+    client = ScriptedClient(('LIST', None, [dict(KEY, status='DISABLE')]))
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsEncrypt, {'content': 'hello', 'key_name': 'app'}, client)
+    assert 'is disabled' in failed.value.result['msg'] and client.calls == ['LIST']
+
+
+@pytest.mark.parametrize('held', ['plain text, not a ciphertext', SEALED[:-2], 'ncpkms:v1:' + base64.b64encode(b'x' * 40).decode()])
+def test_a_dest_without_this_keys_ciphertext_is_kept_unless_force(tmp_path, held):
+    from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
+    dest = tmp_path / 'secret.ncpkms'
+    dest.write_text(held + '\n')
+    refused = KmsApiError('decryption failed', status=400, method='POST', path='/keys/t/decrypt')
+    decrypt_answers = [] if held.startswith('plain') or held == SEALED[:-2] else [('POST', '/keys/t/decrypt', refused)]
+    client = ScriptedClient(('LIST', None, [KEY]), *decrypt_answers)
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsEncrypt, {'content': 'hello', 'key_name': 'app', 'dest': str(dest)}, client, check_mode=True)
+    assert 'dest %s ' % dest in failed.value.result['msg'] and 'unless force: true' in failed.value.result['msg']
+    assert held not in failed.value.result['msg'] and dest.read_text() == held + '\n'
+    client = ScriptedClient(('LIST', None, [KEY]), *(decrypt_answers + [('POST', '/keys/t/encrypt', {'ciphertext': SEALED})]))
+    result = run_module(KmsEncrypt, {'content': 'hello', 'key_name': 'app', 'dest': str(dest), 'force': True}, client)
+    assert result['actions'] == ['write dest'] and dest.read_text() == SEALED + '\n'
+
+
+def test_a_missing_key_in_check_mode_predicts_the_dest_write(tmp_path):
+    dest = tmp_path / 'secret.ncpkms'
+    result = run_module(KmsEncrypt, {'content': 'hello', 'key_name': 'app', 'dest': str(dest)},
+                        ScriptedClient(('LIST', None, [])), check_mode=True)
+    assert result['changed'] is True and result['actions'] == ['write dest'] and not dest.exists()
+    assert 'no key named app in the global boundary' in result['warnings'][0]
+    result = run_module(KmsEncrypt, {'content': 'hello', 'key_name': 'app'}, ScriptedClient(('LIST', None, [])),
+                        check_mode=True)
+    assert result['changed'] is False and result['actions'] == []

@@ -1,0 +1,181 @@
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""kms_key: bad input fails before any request; the plan of writes for a found key; create and delete."""
+
+import pytest
+
+from ansible_collections.ncloud.kms.plugins.modules.kms_key import KmsKey
+from ansible_collections.ncloud.kms.tests.unit.plugins.fake_clients import ScriptedClient
+from ansible_collections.ncloud.kms.tests.unit.plugins.modules.module_runner import (
+    ModuleFailed, assert_fails_before_any_request, bad_input_ids, run_module,
+)
+
+# (task arguments, text the failure message must hold): each fails before any request.
+BAD_INPUT = [
+    ({'name': 'ab'}, 'name must be 3 to 15 characters long'),
+    ({'name': ''}, 'name must be 3 to 15 characters long'),
+    ({'name': 'abcdefghijklmnop'}, 'name must be 3 to 15 characters long'),
+    ({'name': '1abc'}, 'name must start with a letter'),
+    ({'name': '_abc'}, 'name must start with a letter'),
+    ({'name': 'ab.cd'}, 'name may hold only letters, digits'),
+    ({'name': 'ab cd'}, 'name may hold only letters, digits'),
+    ({'name': u'\ud0a4-\uc774\ub984'}, 'name may hold only letters, digits'),
+    ({'state': 'present'}, 'one of the following is required: name, key_tag'),
+    ({'name': 'bad-x', 'key_type': 'DES'}, 'value of key_type must be one of: AES256, RSA2048, ECDSA'),
+    ({'name': 'bad-x', 'protection': 'HSM'}, 'value of protection must be one of: BASIC, COMMON_HSM'),
+    ({'name': 'bad-x', 'key_type': 'RSA2048', 'convergent': True}, 'convergent=true is only allowed with key_type=AES256'),
+    ({'name': 'bad-x', 'key_type': 'ECDSA', 'convergent': True}, 'convergent=true is only allowed with key_type=AES256'),
+    ({'name': 'bad-x', 'convergent': 'sometimes'}, "argument 'convergent' is of type"),
+    ({'name': 'bad-x', 'auto_rotation': True, 'rotation_period': 0}, 'rotation_period must be between 1 and 730 days'),
+    ({'name': 'bad-x', 'auto_rotation': True, 'rotation_period': 731}, 'rotation_period must be between 1 and 730 days'),
+    ({'name': 'bad-x', 'auto_rotation': True, 'rotation_period': -5}, 'rotation_period must be between 1 and 730 days'),
+    ({'name': 'bad-x', 'auto_rotation': False, 'rotation_period': 30}, 'the task sets auto_rotation: false'),
+    ({'name': 'bad-x', 'auto_rotation': True, 'rotation_period': 'thirty'}, "argument 'rotation_period' is of type"),
+    ({'name': 'bad-x', 'auto_rotation': 'maybe'}, "argument 'auto_rotation' is of type"),
+    ({'name': 'bad-x', 'memo': 'm' * 101}, 'memo must be at most 100 characters; got 101'),
+    ({'name': 'bad-x', 'state': 'gone'}, 'value of state must be one of: present, absent'),
+    ({'name': 'bad-x', 'enabled': 'maybe'}, "argument 'enabled' is of type"),
+    ({'name': 'bad-x', 'region': 'US'}, 'value of region must be one of: KR, JPN'),
+    ({'name': 'bad-x', 'force_delete': 'later'}, "argument 'force_delete' is of type"),
+    ({'name': 'bad-x', 'rename_from': 'x'}, 'rename_from must be 3 to 15 characters long'),
+    ({'name': 'bad-x', 'rename_from': 'bad-x'}, 'rename_from must differ from name'),
+    ({'name': 'bad-x', 'rename_from': 'old-x', 'state': 'absent'}, 'rename_from needs state=present'),
+    ({'key_tag': 't', 'rename_from': 'old-x'}, 'mutually exclusive: rename_from|key_tag'),
+    # credentials, endpoints, transport
+    ({'name': 'bad-x', 'access_key': ''},
+     'access_key is required: set the option access_key or the environment variable NCLOUD_ACCESS_KEY'),
+    ({'name': 'bad-x', 'secret_key': ''},
+     'secret_key is required: set the option secret_key or the environment variable NCLOUD_SECRET_KEY'),
+    ({'name': 'bad-x', 'endpoint': 'http://kms.example.com'}, 'endpoint uses plain http:// to the non-loopback host kms.example.com'),
+    ({'name': 'bad-x', 'endpoint_kr': 'http://10.20.30.40:8080'}, 'endpoint_kr uses plain http:// to the non-loopback host'),
+    ({'name': 'bad-x', 'endpoint': 'kms.example.com'}, 'endpoint must be an http(s) URL with a host'),
+    ({'name': 'bad-x', 'endpoint': 'ftp://kms.example.com'}, 'endpoint must be an http(s) URL with a host'),
+    ({'name': 'bad-x', 'endpoint': 'https://kms.example.com/?a=1'}, 'endpoint must not carry a query string'),
+    ({'name': 'bad-x', 'timeout': 0}, 'timeout must be between 1 and 600'),
+    ({'name': 'bad-x', 'retries': 11}, 'retries must be between 0 and 10'),
+    ({'name': 'bad-x', 'ca_path': '/nonexistent/ca.pem'}, 'ca_path must name a CA bundle file'),
+    ({'name': 'bad-x', 'site': 'gov', 'region': 'KR'}, 'region KR is not offered on the gov site'),
+]
+
+
+@pytest.mark.parametrize('args, message', BAD_INPUT, ids=bad_input_ids(BAD_INPUT))
+def test_bad_input_fails_before_any_request(args, message):
+    assert_fails_before_any_request(KmsKey, args, message)
+
+
+def key(**fields):
+    record = {'keyTag': 't', 'keyName': 'app', 'keyType': 'AES256', 'status': 'ENABLE', 'protectionType': 'BASIC',
+              'isConvergent': False, 'isAutoRotation': False, 'rotationPeriod': 90, 'memo': ''}
+    record.update(fields)
+    return record
+
+
+def test_a_found_key_that_matches_is_one_list_call_and_no_write():
+    client = ScriptedClient(('LIST', None, [key()]))
+    result = run_module(KmsKey, {'name': 'app', 'enabled': True}, client)
+    assert result['changed'] is False and result['actions'] == [] and client.calls == ['LIST']
+
+
+def test_the_plan_is_made_of_the_differences_in_a_fixed_order():
+    found = key(status='REVOKE', memo='old')
+    client = ScriptedClient(('LIST', None, [found]), ('GET', '/keys/t', found),
+                            ('POST', '/keys/t/cancel-deletion', {}), ('POST', '/keys/t/enable', {}),
+                            ('PUT', '/keys/t/memo', {}), ('POST', '/keys/t/enable-auto-rotation', {}),
+                            ('PUT', '/keys/t/rotation-period', {}))
+    result = run_module(KmsKey, {'name': 'app', 'memo': 'new', 'auto_rotation': True, 'rotation_period': 30}, client)
+    assert result['actions'] == ['cancel deletion', 'enable', 'set memo', 'enable auto rotation', 'set rotation period']
+    assert result['key']['status'] == 'ENABLE' and result['key']['rotation_period'] == 30
+    assert client.script == []
+
+
+def test_check_mode_plans_the_same_writes_and_sends_none():
+    client = ScriptedClient(('LIST', None, [key()]))
+    result = run_module(KmsKey, {'name': 'app', 'enabled': False}, client, check_mode=True)
+    assert result['changed'] is True and result['actions'] == ['disable'] and client.calls == ['LIST']
+    assert result['key']['enabled'] is False
+
+
+def test_an_immutable_option_that_differs_fails_before_any_write():
+    client = ScriptedClient(('LIST', None, [key(keyType='RSA2048')]))
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsKey, {'name': 'app', 'key_type': 'AES256'}, client)
+    assert 'key_type cannot change after creation: key app (t) has key_type=RSA2048' in failed.value.result['msg']
+    assert client.calls == ['LIST']
+
+
+def test_a_new_key_is_created_and_disabled_when_asked():
+    made = key(status='ENABLE')
+    client = ScriptedClient(('LIST', None, []), ('LIST', None, []), ('LIST', None, []),
+                            ('POST', '/keys', made), ('POST', '/keys/t/disable', {}))
+    result = run_module(KmsKey, {'name': 'app', 'enabled': False}, client)
+    assert result['actions'] == ['create key', 'disable'] and result['key']['status'] == 'DISABLE'
+
+
+def test_rename_from_renames_the_former_name_found_in_the_same_listing():
+    client = ScriptedClient(('LIST', None, [key(keyName='old-app')]), ('PUT', '/keys/t/name', {}))
+    result = run_module(KmsKey, {'name': 'app', 'rename_from': 'old-app'}, client)
+    assert result['actions'] == ['rename'] and result['key']['name'] == 'app'
+
+
+def test_absent_with_force_requests_deletion_then_deletes_and_returns_no_key():
+    client = ScriptedClient(('LIST', None, [key()]), ('POST', '/keys/t/request-deletion', {}), ('DELETE', '/keys/t', None))
+    result = run_module(KmsKey, {'name': 'app', 'state': 'absent', 'force_delete': True}, client)
+    assert result['actions'] == ['request deletion', 'delete now'] and result['key'] == {}
+
+
+def test_a_null_key_tag_warns_in_check_mode_and_fails_otherwise():
+    result = run_module(KmsKey, {'key_tag': None, 'name': 'app'}, ScriptedClient(), check_mode=True)
+    assert result['key'] == {} and 'key_tag is null or empty' in result['warnings'][0]
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsKey, {'key_tag': '', 'name': 'app'}, ScriptedClient())
+    assert 'key_tag is null or empty' in failed.value.result['msg']
+
+
+def test_an_unknown_tag_is_a_get_and_a_confirming_list_then_fails_without_a_write():
+    from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
+    gone = KmsApiError('no key', status=404, method='GET', path='/keys/no-such-tag')
+    client = ScriptedClient(('GET', '/keys/no-such-tag', gone), ('LIST', None, []))
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsKey, {'key_tag': 'no-such-tag', 'enabled': False}, client)
+    assert 'no key has key_tag no-such-tag in the global boundary' in failed.value.result['msg']
+    assert client.calls == ['GET /keys/no-such-tag', 'LIST']
+
+
+def test_a_period_alone_is_set_on_a_key_that_already_rotates():
+    found = key(isAutoRotation=True, rotationPeriod=90)
+    client = ScriptedClient(('LIST', None, [found]), ('GET', '/keys/t', found), ('PUT', '/keys/t/rotation-period', {}))
+    result = run_module(KmsKey, {'name': 'app', 'rotation_period': 30}, client)
+    assert result['actions'] == ['set rotation period'] and result['key']['rotation_period'] == 30
+
+
+@pytest.mark.parametrize('existing', [True, False])
+def test_a_period_alone_fails_before_any_write_when_rotation_stays_off(existing):
+    found = key(isAutoRotation=False)
+    script = [('LIST', None, [found] if existing else [])]
+    script += [('GET', '/keys/t', found)] if existing else [('LIST', None, []), ('LIST', None, [])]
+    client = ScriptedClient(*script)
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsKey, {'name': 'app', 'rotation_period': 30}, client)
+    assert 'rotation_period needs auto_rotation=true' in failed.value.result['msg']
+    assert ('key app (key_tag t) has auto rotation off' if existing else 'a new key has auto rotation off') in \
+        failed.value.result['msg']
+    assert failed.value.result['actions'] == [] and client.script == []
+
+
+def test_rename_from_with_both_names_fails_before_any_write_naming_both():
+    client = ScriptedClient(('LIST', None, [key(keyName='app', keyTag='a'), key(keyName='old-app', keyTag='o')]))
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsKey, {'name': 'app', 'rename_from': 'old-app', 'enabled': False}, client)
+    message = failed.value.result['msg']
+    assert 'both key app (key_tag a) and key old-app (key_tag o) exist' in message and 'state: absent' in message
+    assert failed.value.result['actions'] == [] and client.calls == ['LIST']
+
+
+def test_a_plain_http_endpoint_from_the_environment_names_the_variable():
+    client = ScriptedClient()
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsKey, {'name': 'app'}, client, environ={'NCLOUD_KMS_ENDPOINT_KR': 'http://10.1.2.3:8080'})
+    message = failed.value.result['msg']
+    assert 'endpoint_kr uses plain http:// to the non-loopback host 10.1.2.3' in message
+    assert 'the endpoint is set by the environment variable NCLOUD_KMS_ENDPOINT_KR' in message and client.calls == []
