@@ -1,7 +1,7 @@
 # ncloud.kms: the commands a newcomer needs. Everything runs offline apart from the package registries.
 # `make help` lists them. T= and K= pick one piece: make integration T=kms_key, make units K=rotate.
 .PHONY: help clean demo emulator test test-matrix docs bench reliability sanity units integration lint build-install \
-	publish compat venv
+	publish awx compat venv
 .DEFAULT_GOAL := help
 
 help:  ## list the targets, one line each
@@ -45,6 +45,9 @@ build-install:  ## build the tarball, install it into an empty path and run ever
 
 publish:  ## antsibull-docs lint, galaxy-importer and ansible-builder create on the built collection
 	tests/run-tests.sh publish
+
+awx:  ## jobs as AWX/AAP runs them: ansible-runner with the credential type, navigator --ee false, concurrent jobs
+	tests/run-tests.sh awx
 
 compat:  ## sanity, ansible-doc, two targets and build-install on the oldest and newest ansible-core
 	tests/run-tests.sh compat

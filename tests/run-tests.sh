@@ -10,12 +10,14 @@
 #   build-install                make demo plus playbooks/decommission.yml: the tarball installed into an empty
 #                                path runs every playbook with --check, then twice against the emulator
 #   publish                      antsibull-docs lint, galaxy-importer on the tarball, ansible-builder create
+#   awx                          jobs as AWX runs them: ansible-runner with the credential type's injectors, navigator
+#                                without containers, concurrent jobs (tests/awx/run_jobs.py)
 #   compat                       on the oldest and newest ansible-core of tests/matrix/versions.txt: sanity,
 #                                ansible-doc of every plugin, the kms_key and kms_key_migrate targets and
 #                                build-install, against the built collection
 #   reliability                  the faults target with 3 seeds, the reliability target (transport, TLS, 20 forks,
 #                                secrets scans) and the bad-input unit cases, with their figures
-#   all                          sanity, units, integration, lint, build-install, publish, compat (make test)
+#   all                          sanity, units, integration, lint, build-install, publish, awx, compat (make test)
 #   matrix                       sanity, units and integration on every row of tests/matrix/versions.txt
 #                                (KMS_MATRIX_ROWS="2.17.14 2.18.19" runs only those rows)
 #
@@ -115,6 +117,9 @@ run_build_install() {
 run_publish() {
     "$repo/tests/utils/publish-checks.sh"
 }
+run_awx() {
+    "$repo/tests/awx/jobs.sh"
+}
 run_reliability() {
     # The reliability and security figures: faults survived, bad inputs rejected, secrets found.
     local log="$test_root/reliability.log"
@@ -201,6 +206,7 @@ case "$what" in
     lint) run_lint ;;
     build-install) run_build_install ;;
     publish) run_publish ;;
+    awx) run_awx ;;
     compat) run_compat; print_timings ;;
     matrix) mkdir -p "$repo/.tmp/matrix"; run_matrix ;;
     all)
@@ -212,9 +218,10 @@ case "$what" in
         timed "lint" run_lint
         timed "build-install-run" run_build_install
         timed "publish checks" run_publish
+        timed "AWX jobs (ansible-runner, navigator, concurrent jobs)" run_awx
         run_compat
         print_timings
-        echo "all test stages passed: sanity, units, integration, lint, build-install-run, publish, compat (oldest and newest)"
+        echo "all test stages passed: sanity, units, integration, lint, build-install-run, publish, AWX jobs, compat (oldest and newest)"
         ;;
-    *) echo "usage: $0 [sanity|units|integration|lint|build-install|publish|compat|ansible-doc|reliability|matrix|all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [sanity|units|integration|lint|build-install|publish|awx|compat|ansible-doc|reliability|matrix|all]" >&2; exit 2 ;;
 esac

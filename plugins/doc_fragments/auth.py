@@ -20,6 +20,7 @@ options:
   site:
     description:
       - The NCP site. V(gov) offers only global keys.
+      - Taken from the environment variable E(NCLOUD_KMS_SITE) when not set.
     type: str
     choices: [public, gov]
     default: public
@@ -63,6 +64,16 @@ options:
     description:
       - A CA bundle (PEM) to verify the endpoint's certificate with, for private gateways.
     type: path
+  key_cache:
+    description:
+      - Remember where the key of a name lives (its tag and boundary) in a per-user file, so that the next task
+        finds it with one read instead of reading list pages until the name is met. A remembered tag is used
+        only when the read confirms the name in the same boundary; anything else falls back to listing.
+      - The file (C($XDG_CACHE_HOME/ncloud-kms/keys.json), else C(~/.cache/ncloud-kms/keys.json), mode 0600)
+        holds key names, tags, boundaries and endpoints, never a secret. Check mode reads it but never writes it.
+      - Taken from the environment variable E(NCLOUD_KMS_KEY_CACHE) when not set.
+    type: bool
+    default: true
 requirements:
   - requests
 '''
@@ -85,6 +96,9 @@ options:
   secret_key:
     env:
       - name: NCLOUD_SECRET_KEY
+  site:
+    env:
+      - name: NCLOUD_KMS_SITE
   endpoint:
     env:
       - name: NCLOUD_KMS_ENDPOINT
@@ -94,6 +108,9 @@ options:
   endpoint_jpn:
     env:
       - name: NCLOUD_KMS_ENDPOINT_JPN
+  key_cache:
+    env:
+      - name: NCLOUD_KMS_KEY_CACHE
 notes:
   - C(module_defaults) does not reach lookups (Ansible runs a lookup on the controller, outside any module), so
     credentials and endpoints set only there are not seen here. Use the environment variables, or give the

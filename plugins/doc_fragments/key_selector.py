@@ -16,7 +16,9 @@ options:
     description:
       - Name of the key. 3 to 15 letters, digits, V(-) or V(_), starting with a letter; a name that breaks a rule
         fails before any request.
-      - Found by listing the boundary's keys, reading pages only until the name is met.
+      - Found by listing the boundary's keys, reading pages only until the name is met. Names match regardless
+        of case, as NCP keeps them unique; a key stored as C(App-Data) is the key of a task that names
+        C(app-data), with a warning that names both spellings.
       - One of O(name) and O(key_tag) is required.
     type: str
   key_tag:
@@ -31,9 +33,16 @@ options:
 options:
   region:
     description:
-      - Unset for a global key; V(KR) or V(JPN) for a region-isolation key (selects that boundary's endpoint).
+      - Where the key lives. V(KR) or V(JPN) select that region-isolation boundary's endpoint; V(global) the
+        global boundary only.
+      - Unset, a name follows its key. The key of that name is looked for in the global boundary first; when it
+        is not there, in the isolation boundaries of the site (at the same time), and the one that holds it is
+        used, with a warning that says where it was found. Two isolation boundaries holding the name fail the task
+        before any write. A name found nowhere is a new global key.
+      - Unset with O(key_tag), the tag's prefix (C(kr-), C(jpn-)) says where the key lives (one read, no listing).
+        A O(region) that contradicts the prefix fails before any request.
     type: str
-    choices: [KR, JPN]
+    choices: [global, KR, JPN]
 '''
 
     KEY_NAME = r'''
@@ -42,7 +51,8 @@ options:
     description:
       - Name of the key. 3 to 15 letters, digits, V(-) or V(_), starting with a letter; a name that breaks a rule
         fails before any request.
-      - Found by listing the boundary's keys once per process (reading pages only until the name is met).
+      - Found by listing the boundary's keys once per process (reading pages only until the name is met),
+        regardless of case.
       - One of O(key_name) and O(key_tag) is required.
     type: str
   key_tag:

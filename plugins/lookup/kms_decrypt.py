@@ -77,7 +77,8 @@ EXAMPLES = r'''
                     endpoint='https://kms-gateway.example.internal',
                     endpoint_kr='https://kms-gateway-kr.example.internal',
                     endpoint_jpn='https://kms-gateway-jp.example.internal',
-                    ca_path='/etc/pki/internal-ca.pem', validate_certs=true, timeout=30, retries=5) }}"
+                    ca_path='/etc/pki/internal-ca.pem', validate_certs=true, timeout=30, retries=5,
+                    key_cache=false) }}"
   no_log: true
 '''
 
@@ -90,15 +91,21 @@ _raw:
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import HAS_REQUESTS, KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.connection import CONNECTION_OPTIONS, KmsConnection, boundary_name
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
+    CONNECTION_OPTIONS, UNPREFIXED, KmsConnection, boundary_name, option_region, tag_contradiction, tag_region,
+)
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     CryptoError, KmsCrypto, check_ciphertexts, encode_context, to_b64,
 )
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import find_key, name_problem
+from ansible_collections.ncloud.kms.plugins.module_utils.key_cache import KeyCache
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import KeyConflict, locate_names, name_problem
 
+
+display = Display()
 
 MODULE_DEFAULTS_HINT = ('. module_defaults does not reach lookups (Ansible runs a lookup on the controller, outside '
                         'any module): give the option to the lookup, for example access_key=ncp_access_key from a '
@@ -113,27 +120,46 @@ class LookupModule(LookupBase):
 
     # ---- options -------------------------------------------------------------------------------
 
-    def connection(self, region, given):
-        key_name, key_tag = self.get_option('key_name'), self.get_option('key_tag')
+    def connection(self, given):
+        key_name, key_tag, option = self.get_option('key_name'), self.get_option('key_tag'), self.get_option('region')
         if (key_name is None) == (key_tag is None):
             refuse('kms_decrypt needs exactly one of key_name and key_tag: the key that encrypted the terms')
         if key_name is not None and name_problem(key_name, 'key_name'):
             refuse('kms_decrypt: %s' % name_problem(key_name, 'key_name'))
+        if key_tag is not None and tag_contradiction(key_tag, option):
+            refuse('kms_decrypt: %s' % tag_contradiction(key_tag, option))
         connection = KmsConnection(dict((name, self.get_option(name)) for name in CONNECTION_OPTIONS), refuse, given,
                                    missing_hint=MODULE_DEFAULTS_HINT)
-        connection.validate([region])
+        first = tag_region(key_tag) if key_tag is not None and tag_region(key_tag) != UNPREFIXED else option_region(option)
+        connection.validate([first])
         return connection
 
     # ---- find, then decrypt (nothing to compare: a lookup only reads) -----------------------------
 
-    def decrypt(self, crypto, region, terms):
+    def find(self, connection):
+        """The key and the client of its boundary: by tag, where its prefix or the region option says (no call);
+        by name, by the collection's region rule (one listing per process)."""
+        key_name, key_tag, option = self.get_option('key_name'), self.get_option('key_tag'), self.get_option('region')
+        if key_tag is not None:
+            region = tag_region(key_tag) if tag_region(key_tag) != UNPREFIXED else option_region(option)
+            return {'keyTag': key_tag}, connection.client(region)
+        cache = KeyCache() if self.get_option('key_cache') else None
+        found, region, warnings = locate_names(connection.client, [key_name], option, connection.options['site'],
+                                               remember=True, cache=cache)
+        for warning in warnings:
+            display.warning('kms_decrypt: %s' % warning)
+        if key_name not in found:
+            where = ('the %s boundary' % boundary_name(region)) if option is not None or not connection.other_regions() \
+                else 'any boundary (global, %s)' % ', '.join(connection.other_regions())
+            raise CryptoError('no key named %s in %s' % (key_name, where))
+        return found[key_name], connection.client(region)
+
+    def decrypt(self, connection, terms):
         terms = [str(term) for term in terms]
         check_ciphertexts(terms)
         context = encode_context(self.get_option('context'))
-        key_name = self.get_option('key_name')
-        key = find_key(crypto.client, key_name, self.get_option('key_tag'), trust_tag=True, remember=True)
-        if key is None:
-            raise CryptoError('no key named %s in the %s boundary' % (key_name, boundary_name(region)))
+        key, client = self.find(connection)
+        crypto = KmsCrypto(client)
         crypto.check_enabled(key)
         return crypto.decrypt(key, terms, context)
 
@@ -155,11 +181,10 @@ class LookupModule(LookupBase):
         self.set_options(var_options=variables, direct=kwargs)
         if not HAS_REQUESTS:
             refuse('the ncloud.kms.kms_decrypt lookup needs the Python library requests on the controller')
-        region = self.get_option('region')
-        connection = self.connection(region, kwargs)
+        connection = self.connection(kwargs)
         try:
-            plaintexts = self.decrypt(KmsCrypto(connection.client(region)), region, terms)
-        except (CryptoError, KmsApiError) as exc:
+            plaintexts = self.decrypt(connection, terms)
+        except (CryptoError, KmsApiError, KeyConflict) as exc:
             raise AnsibleLookupError('kms_decrypt: %s' % exc)
         finally:
             connection.close()

@@ -25,11 +25,13 @@ from ansible_collections.ncloud.kms.plugins.module_utils.client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, KmsApiError,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
-    GLOBAL, REGIONS, KmsConnection, boundary_name, connection_argument_spec,
+    GLOBAL, REGION_CHOICES, UNPREFIXED, KmsConnection, boundary_name, connection_argument_spec, option_region,
+    tag_contradiction, tag_region,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import CryptoError
+from ansible_collections.ncloud.kms.plugins.module_utils.key_cache import KeyCache
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    find_key, get_versions, key_path, name_problem, read_back,
+    KeyConflict, find_key, full_record, get_versions, key_path, locate_names, name_problem, read_back,
 )
 
 # The options that address one key; their doc fragment is ncloud.kms.key_selector. A module that has them
@@ -37,7 +39,7 @@ from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
 KEY_SELECTOR = dict(
     name=dict(type='str'),
     key_tag=dict(type='str', no_log=False),
-    region=dict(type='str', choices=list(REGIONS)),
+    region=dict(type='str', choices=REGION_CHOICES),
 )
 
 
@@ -53,7 +55,7 @@ class ModuleFailure(Exception):
 
 
 # Every error of the collection that base.main turns into one structured failure.
-KNOWN_ERRORS = (KmsApiError, CryptoError, ModuleFailure, OSError)
+KNOWN_ERRORS = (KmsApiError, CryptoError, ModuleFailure, KeyConflict, OSError)
 
 
 def like_for_like(before, after):
@@ -205,6 +207,7 @@ class KmsModule(object):
         self.changed = False
         self.actions = []
         self.connection = KmsConnection(self.params, self.fail, self.given)
+        self.region = self.key_region()   # where the task's key lives; find_task_key and locate set it
 
     # ---- options -------------------------------------------------------------------------------
 
@@ -219,10 +222,21 @@ class KmsModule(object):
             problem = self.params.get(option) is not None and name_problem(self.params[option], option)
             if problem:
                 self.fail(problem)
+        contradiction = self.params.get('key_tag') and tag_contradiction(self.params['key_tag'], self.params.get('region'))
+        if contradiction:
+            self.fail(contradiction)
 
     def regions(self):
-        """The boundaries this run talks to (global is None); checked before any request."""
-        return [self.params.get('region')]
+        """The boundaries this run talks to first (global is None); checked against the site before any request."""
+        return [self.key_region()]
+
+    def key_region(self):
+        """Where the task's key is looked for first: the region its tag's prefix names, else the region option
+        (global when unset; a name may then be followed into an isolation boundary, see ``locate``)."""
+        key_tag = self.params.get('key_tag')
+        if key_tag and tag_region(key_tag) != UNPREFIXED:
+            return tag_region(key_tag)
+        return option_region(self.params.get('region'))
 
     def null_key_tag(self):
         """Whether the task gave ``key_tag`` as null or empty (not left it out): the tag of a key that check mode
@@ -244,6 +258,25 @@ class KmsModule(object):
         account); a module whose run then writes says which, so that --check reports what the real run changes."""
         return []
 
+    def locate(self, names):
+        """``{name asked: list record}`` of the task's names by the region rule (``keys.locate_names``); sets
+        ``self.region`` to the boundary they are in, or where a new key goes, and says what the rule found."""
+        cache = KeyCache(writable=not self.check_mode) if self.params['key_cache'] else None
+        found, self.region, warnings = locate_names(self.client, names, self.params.get('region'), self.params['site'],
+                                                    cache=cache)
+        for warning in warnings:
+            self.module.warn(warning)
+        return found
+
+    def find_task_key(self, name, key_tag, full=False):
+        """The task's key by tag, in the boundary its prefix or the region option names (one read), or by name by
+        the region rule; sets ``self.region``. ``full`` reads the full record of a key found by name."""
+        if key_tag is not None:
+            self.region = self.key_region()
+            return find_key(self.client(self.region), key_tag=key_tag)
+        found = self.locate([name]).get(name)
+        return full_record(self.client(self.region), found) if full else found
+
     def key_missing(self, message):
         """A key the task needs is not there. Outside check mode a failure; in check mode a warning, because an
         earlier task of the same run may be the one that would create it; ``predicted_writes`` are reported as
@@ -262,12 +295,19 @@ class KmsModule(object):
                          'cannot be exact. Without check mode this task fails while the key is missing.'
                          % (message, ', '.join(would)))
 
-    def describe_selector(self, region=None):
-        """'key NAME' or 'the key with key_tag TAG' and its boundary, for a missing-key message."""
+    def where(self):
+        """Where a missing key was looked for: its boundary, or every boundary a name without region follows."""
+        p = self.params
+        if p.get('key_tag') is None and p.get('region') is None and self.connection.other_regions():
+            return 'any boundary (global, %s)' % ', '.join(self.connection.other_regions())
+        return 'the %s boundary' % boundary_name(self.region)
+
+    def describe_selector(self):
+        """'no key named NAME' or 'no key has key_tag TAG', and where, for a missing-key message."""
         p = self.params
         name = p.get('name') or p.get('key_name')
         what = 'no key named %s' % name if p.get('key_tag') is None else 'no key has key_tag %s' % p['key_tag']
-        return '%s in the %s boundary' % (what, boundary_name(p.get('region') if region is None else region))
+        return '%s in %s' % (what, self.where())
 
     # ---- act -----------------------------------------------------------------------------------
 

@@ -169,9 +169,11 @@ class KmsClient(object):
     """Signs and sends requests to one KMS boundary (global, KR or JPN)."""
 
     def __init__(self, base_url, access_key, secret_key, session, timeout=30, retries=5, verify=True,
-                 backoff_base=0.5, backoff_cap=10.0, sleep=time.sleep, clock=time.time, endpoint_source=None):
+                 backoff_base=0.5, backoff_cap=10.0, sleep=time.sleep, clock=time.time, endpoint_source=None,
+                 boundary='global'):
         self.base_url = base_url
         self.endpoint_source = endpoint_source or "the client's base URL"
+        self.boundary = boundary  # the boundary's name, for messages
         self.access_key = access_key
         self._secret_key = secret_key
         self.session = session

@@ -54,7 +54,7 @@ ENDPOINT_ENV = {GLOBAL: 'NCLOUD_KMS_ENDPOINT', 'KR': 'NCLOUD_KMS_ENDPOINT_KR', '
 CONNECTION_OPTIONS = {
     'access_key': dict(type='str', no_log=False, env='NCLOUD_ACCESS_KEY'),
     'secret_key': dict(type='str', no_log=True, env='NCLOUD_SECRET_KEY'),
-    'site': dict(type='str', default='public', choices=list(SITES)),
+    'site': dict(type='str', default='public', choices=list(SITES), env='NCLOUD_KMS_SITE'),
     'endpoint': dict(type='str', env=ENDPOINT_ENV[GLOBAL]),
     'endpoint_kr': dict(type='str', env=ENDPOINT_ENV['KR']),
     'endpoint_jpn': dict(type='str', env=ENDPOINT_ENV['JPN']),
@@ -62,6 +62,7 @@ CONNECTION_OPTIONS = {
     'retries': dict(type='int', default=5, range=(0, 10)),
     'validate_certs': dict(type='bool', default=True),
     'ca_path': dict(type='path'),
+    'key_cache': dict(type='bool', default=True, env='NCLOUD_KMS_KEY_CACHE'),
 }
 SPEC_KEYS = ('type', 'default', 'choices', 'no_log')
 REQUIRED_OPTIONS = ('access_key', 'secret_key')   # checked in this order, before any request
@@ -76,6 +77,36 @@ def connection_argument_spec():
         if 'env' in facts:
             spec[option]['fallback'] = (env_fallback, [facts['env']])
     return spec
+
+
+# The region option: unset follows the key (global first, else the one isolation boundary that has it);
+# 'global' restricts a task to the global boundary; KR and JPN select an isolation boundary.
+REGION_CHOICES = ['global'] + list(REGIONS)
+
+# Tags say where their key lives (doc, API v3): region-isolation tags carry a prefix; case is ignored.
+TAG_PREFIXES = {'KR': 'kr-', 'JPN': 'jpn-'}
+UNPREFIXED = 'unprefixed'   # a tag without a region prefix: a global key, or an older key of any boundary
+
+
+def tag_region(key_tag):
+    """The isolation boundary a tag's prefix names, or UNPREFIXED."""
+    lowered = key_tag.lower()
+    return next((region for region, prefix in TAG_PREFIXES.items() if lowered.startswith(prefix)), UNPREFIXED)
+
+
+def option_region(option):
+    """The boundary a region option names (None and 'global' are both the global boundary)."""
+    return GLOBAL if option in (None, 'global') else option
+
+
+def tag_contradiction(key_tag, option):
+    """The message when a region option contradicts a tag's prefix, else None."""
+    prefixed = tag_region(key_tag)
+    if option is None or prefixed == UNPREFIXED or option == prefixed:
+        return None
+    return ('region %s contradicts key_tag %s, whose prefix %s names a key of the %s boundary: leave out region '
+            '(the prefix says where the key lives) or give the tag of the %s key'
+            % (option, key_tag, TAG_PREFIXES[prefixed], prefixed, option))
 
 
 def boundary_name(region):
@@ -161,6 +192,10 @@ class KmsConnection(object):
                 except EndpointError as exc:
                     self.fail('%s; the endpoint is set by %s' % (exc, self.endpoint_source(region)))
 
+    def other_regions(self):
+        """The isolation boundaries of the site (those a name without a region is followed into)."""
+        return [region for region in REGIONS if (self.options['site'], region) in BASE_URLS]
+
     def base_url(self, region=GLOBAL):
         override = self.options.get(ENDPOINT_OPTIONS[region])
         if override:
@@ -186,7 +221,7 @@ class KmsConnection(object):
             self._clients[region] = KmsClient(
                 self.base_url(region), options['access_key'], options['secret_key'], self._session,
                 timeout=options['timeout'], retries=options['retries'], verify=verify,
-                endpoint_source=self.endpoint_source(region))
+                endpoint_source=self.endpoint_source(region), boundary=boundary_name(region))
         return self._clients[region]
 
     def close(self):

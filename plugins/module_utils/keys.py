@@ -9,6 +9,7 @@ live in ``base.KmsModule``.
 
 import datetime
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 try:
     from urllib.parse import quote
@@ -16,6 +17,7 @@ except ImportError:  # pragma: no cover
     from urllib import quote  # type: ignore
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import INVALID_RESPONSE, KmsApiError, build_uri
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import GLOBAL, option_region, other_boundaries
 
 NAME_MIN, NAME_MAX = 3, 15
 NAME_CHARS = re.compile(r'^[A-Za-z0-9_-]+$')
@@ -24,7 +26,6 @@ ROTATION_PERIOD_RANGE = (1, 730)
 KEY_TYPES = ['AES256', 'RSA2048', 'ECDSA']
 PROTECTIONS = ['BASIC', 'COMMON_HSM']
 STATUSES = ['ENABLE', 'DISABLE', 'REVOKE']
-MAX_VERSIONS = 100
 DAY_MS = 24 * 3600 * 1000
 DELETION_DELAY_MS = 72 * 3600 * 1000
 PAGE_SIZE = 200
@@ -77,6 +78,8 @@ def key_record(api_key, region):
             record[name] = iso_utc(value) if is_date else value
     if 'status' in api_key:
         record['enabled'] = api_key['status'] == 'ENABLE'
+    if record.get('rotation_period') == 0 and not api_key.get('isAutoRotation'):
+        record['rotation_period'] = None  # a key without automatic rotation reads 0 through API v3: not set
     record['region'] = region
     return record
 
@@ -138,17 +141,50 @@ def tag_listed(client, key_tag):
 
 # ---- paging --------------------------------------------------------------------------------------
 
-def iter_keys(client):
+def iter_keys(client, first_page=1):
     """Yield the boundary's key list records page by page (``pageSize=200``); stop when the caller stops."""
-    page = 1
+    page = first_page
     while True:
         query = (('pageNo', page), ('pageSize', PAGE_SIZE))
-        keys, total_pages = list_page(client.request_answer('GET', '/keys', query=query), build_uri('/keys', query))
+        keys, total_pages = list_page(list_answer(client, query), build_uri('/keys', query))
         yield from keys
         last = page >= total_pages if total_pages is not None else len(keys) < PAGE_SIZE
         if last:
             return
         page += 1
+
+
+PARALLEL_PAGES = 4   # list pages read at the same time by a full listing (each with the client's retry policy)
+
+
+def all_keys(client):
+    """Every key of the boundary, in the API's order. The first page gives the page count; the other pages are
+    read at the same time, ``PARALLEL_PAGES`` at a time. Without a page count, pages are read one by one."""
+    first_query = (('pageNo', 1), ('pageSize', PAGE_SIZE))
+    keys, total_pages = list_page(list_answer(client, first_query), build_uri('/keys', first_query))
+    if total_pages is None:
+        return keys if len(keys) < PAGE_SIZE else keys + list(iter_keys(client, first_page=2))
+    queries = [(('pageNo', page), ('pageSize', PAGE_SIZE)) for page in range(2, total_pages + 1)]
+    if not queries:
+        return keys
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_PAGES, len(queries))) as pool:
+        pages = list(pool.map(lambda query: list_page(list_answer(client, query), build_uri('/keys', query))[0], queries))
+    for page in pages:
+        keys.extend(page)
+    return keys
+
+
+def list_answer(client, query):
+    """One list page's whole answer. A 403 means an account allowed to read none of the boundary's keys (doc, v3),
+    not an empty boundary: said so, naming the boundary."""
+    try:
+        return client.request_answer('GET', '/keys', query=query)
+    except KmsApiError as exc:
+        if exc.status == 403:
+            exc.message = ('the %s boundary refused to list its keys (403): this account (a sub-account, for example) '
+                           'may read none of the keys there. Give it permission to read keys in that boundary, or '
+                           'address the key by key_tag. %s' % (getattr(client, 'boundary', 'global'), exc.message))
+        raise
 
 
 def list_page(answer, uri):
@@ -181,42 +217,160 @@ def first_field(places, names):
 
 # ---- finding a key -------------------------------------------------------------------------------
 
-# Per process: (endpoint, access key, name) -> list record, for callers that ask to remember (crypto).
+# Per process: (global endpoint, access key, region option, names) -> (found, region), for callers that ask to
+# remember (the lookup).
 _REMEMBERED_NAMES = {}
 
 
-def find_key(client, name=None, key_tag=None, full=False, trust_tag=False, remember=False):
-    """The one way to find a key: by tag, else by name, or None.
+def find_key(client, name=None, key_tag=None, full=False, trust_tag=False):
+    """The key in one boundary by tag, else by name, or None.
 
     - By tag: one GET (a miss is confirmed by listing); with ``trust_tag`` no call at all, the record is
       just the tag (the crypto call that follows checks it).
-    - By name: list pages only until the name is met. ``full`` reads the found key's full record (one more GET).
-    - ``remember``: a name found once is not listed again in this process.
+    - By name (regardless of case): list pages only until the name is met. ``full`` reads the found key's full
+      record (one more GET).
     """
     if key_tag is not None:
         return {'keyTag': key_tag} if trust_tag else get_key(client, key_tag)
-    remembered = (client.base_url, client.access_key, name)
-    if remember and remembered in _REMEMBERED_NAMES:
-        return _REMEMBERED_NAMES[remembered]
     found = find_named(client, [name]).get(name)
-    if found is not None and remember:
-        _REMEMBERED_NAMES[remembered] = found
     return full_record(client, found) if full else found
 
 
+def locate_names(client_of, names, option, site, remember=False, cache=None):
+    """The one rule for finding a task's key by name: ``({name asked: list record}, region, warnings)``.
+
+    ``option`` is the region option: KR or JPN look there, 'global' only in the global boundary, and unset
+    follows the key (``follow_names``): global first, else the one isolation boundary of the site that has it,
+    else nothing (a new key goes to the global boundary). ``warnings`` say where a key was found away from the
+    global boundary, and when a stored name differs from the asked one only in case (NCP treats them as one name).
+    ``remember``: a name found once is not looked for again in this process (the lookup's workers).
+    ``cache`` (a ``key_cache.KeyCache``): a single name is first tried at the tag remembered for it (one read),
+    and what the listing found is remembered.
+    """
+    memory = (client_of(GLOBAL).base_url, client_of(GLOBAL).access_key, option, tuple(names))
+    if remember and memory in _REMEMBERED_NAMES:
+        found, region = _REMEMBERED_NAMES[memory]
+        return found, region, []
+    cached = cache is not None and len(names) == 1 and cached_key(client_of, cache, names[0], option)
+    if cached:
+        found, region = {names[0]: cached[0]}, cached[1]
+    elif option is None:
+        found, region = follow_names(client_of, names, other_boundaries(site, GLOBAL))
+    else:
+        region = option_region(option)
+        found = find_named(client_of(region), names)
+    if cache is not None and len(names) == 1 and not cached:
+        remember_in_cache(client_of, cache, names[0], found.get(names[0]), region)
+    if found and remember:
+        _REMEMBERED_NAMES[memory] = (found, region)
+    return found, region, location_warnings(found, region, option)
+
+
+def cached_key(client_of, cache, name, option):
+    """``(full record, region)`` of the key the cache remembers for a name, when one read confirms it: the answer
+    carries the same name (regardless of case) in the same boundary, at the same endpoint. Else None.
+
+    Only an entry of the boundary the region rule looks in first is used: global for a task without region
+    (a global key of that name would win over an isolation one), the named boundary otherwise.
+    """
+    entry = cache.get(client_of(GLOBAL).base_url, name)
+    if entry is None:
+        return None
+    tag, region, endpoint = entry
+    if region != option_region(option):
+        return None
+    client = client_of(region)
+    if client.base_url != endpoint:
+        return None
+    try:
+        key = client.request('GET', key_path(tag))
+    except KmsApiError as exc:
+        if exc.status in NOT_FOUND_STATUSES:
+            return None
+        raise
+    if not isinstance(key, dict) or str(key.get('keyName')).lower() != name.lower() or 'keyTag' not in key:
+        return None
+    return key, region
+
+
+def remember_in_cache(client_of, cache, name, key, region):
+    if key is None:
+        cache.drop(client_of(GLOBAL).base_url, name)
+    else:
+        cache.put(client_of(GLOBAL).base_url, name, key, region, client_of(region).base_url)
+
+
+def location_warnings(found, region, option):
+    warnings = []
+    if found and option is None and region is not GLOBAL:
+        key = next(iter(found.values()))
+        warnings.append('no key named %s in the global boundary; the %s boundary has it (key_tag %s), so this task '
+                        'uses that key. Give region: %s to say so, or region: global to use only global keys'
+                        % (key['keyName'], region, key['keyTag'], region))
+    for asked, key in found.items():
+        if key.get('keyName') != asked:
+            warnings.append('the task names %s and the key is stored as %s: NCP treats them as one name (names are '
+                            'unique regardless of case), so this task uses key_tag %s and renames nothing'
+                            % (asked, key['keyName'], key['keyTag']))
+    return warnings
+
+
 def find_named(client, names):
-    """In one listing, the list record of each of ``names`` that a key has; pages are read until all are met."""
+    """In one listing, the list record of each of ``names`` that a key has, keyed by the name asked for. Names
+    match regardless of case, as NCP keeps them unique (doc, v3). Pages are read until all are met."""
+    wanted = dict((name.lower(), name) for name in names)
     found = {}
     for key in iter_keys(client):
-        if key.get('keyName') in names:
-            found.setdefault(key['keyName'], key)
-            if len(found) == len(names):
+        asked = wanted.get(str(key.get('keyName')).lower())
+        if asked is not None:
+            found.setdefault(asked, key)
+            if len(found) == len(wanted):
                 break
     return found
 
 
+def find_named_each(clients, names, keep_errors=False):
+    """``find_named`` in each client's boundary, the listings at the same time; in the clients' order. The
+    clients are made by the caller, before the threads. ``keep_errors``: an API error is returned in its place."""
+    def look(client):
+        try:
+            return find_named(client, names)
+        except KmsApiError as exc:
+            if not keep_errors:
+                raise
+            return exc
+    if not clients:
+        return []
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        return list(pool.map(look, clients))
+
+
+class KeyConflict(Exception):
+    """The name a task gave is in more than one place it could mean."""
+
+
+def follow_names(client_of, names, regions):
+    """``({name: list record}, region)``: the names in the global boundary; when none is there, in the one
+    isolation boundary of ``regions`` that has one (those listings run at the same time); when none has it,
+    ``({}, GLOBAL)``. Two isolation boundaries holding a name: ``KeyConflict``."""
+    found = find_named(client_of(GLOBAL), names)
+    if found or not regions:
+        return found, GLOBAL
+    results = find_named_each([client_of(region) for region in regions], names)
+    holders = [(region, named) for region, named in zip(regions, results) if named]
+    if len(holders) > 1:
+        raise KeyConflict('no key named %s in the global boundary, but the %s boundaries each have one (%s): give '
+                          'region to say which key this task is about'
+                          % (names[0], ' and '.join(region for region, unused in holders),
+                             ', '.join('%s in %s' % (describe_key(next(iter(named.values()))), region)
+                                       for region, named in holders)))
+    return (holders[0][1], holders[0][0]) if holders else ({}, GLOBAL)
+
+
 def full_record(client, found):
-    """The full record of a key found in a listing (one GET), or None."""
+    """The full record of a key found in a listing (one GET), or None; a record read in full already is kept."""
+    if found and 'currentVersion' in found:
+        return found
     return found and get_key(client, found['keyTag'])
 
 

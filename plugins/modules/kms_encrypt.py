@@ -124,6 +124,7 @@ EXAMPLES = r'''
     validate_certs: true
     timeout: 30
     retries: 5
+    key_cache: false   # NCLOUD_KMS_KEY_CACHE=false does the same
   no_log: true
 '''
 
@@ -143,6 +144,41 @@ dest:
   returned: with O(dest)
   type: str
   sample: group_vars/all/db_password.ncpkms
+uid:
+  description: Owner id of O(dest) (ansible-core adds the file's attributes to a result that names a file).
+  returned: with O(dest), when the file exists
+  type: int
+  sample: 1000
+gid:
+  description: Group id of O(dest).
+  returned: with O(dest), when the file exists
+  type: int
+  sample: 1000
+owner:
+  description: Owner name of O(dest).
+  returned: with O(dest), when the file exists
+  type: str
+  sample: app
+group:
+  description: Group name of O(dest).
+  returned: with O(dest), when the file exists
+  type: str
+  sample: app
+mode:
+  description: Permissions of O(dest), in octal.
+  returned: with O(dest), when the file exists
+  type: str
+  sample: '0600'
+state:
+  description: C(file) for an existing O(dest), C(absent) for one check mode would write.
+  returned: with O(dest)
+  type: str
+  sample: file
+size:
+  description: Size of O(dest) in bytes.
+  returned: with O(dest), when the file exists
+  type: int
+  sample: 110
 actions:
   description: The writes made, or that check mode would make (C(write dest), C(set file attributes)).
   returned: always
@@ -168,7 +204,7 @@ from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule, 
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     MAX_DATA_BYTES, CryptoError, KmsCrypto, check_ciphertexts, check_plaintexts, ciphertext_version, encode_context,
 )
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import describe_key, find_key
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import describe_key
 
 
 class KmsEncrypt(KmsModule):
@@ -209,8 +245,8 @@ class KmsEncrypt(KmsModule):
 
     # ---- find ----------------------------------------------------------------------------------
 
-    def find(self, client):
-        key = find_key(client, self.params['key_name'], self.params['key_tag'])
+    def find(self):
+        key = self.find_task_key(self.params['key_name'], self.params['key_tag'])
         if key is None:
             self.key_missing(self.describe_selector())
         return key
@@ -272,8 +308,8 @@ class KmsEncrypt(KmsModule):
     def run(self):
         p = self.params
         existed = bool(p['dest']) and os.path.exists(p['dest'])
-        crypto = KmsCrypto(self.client(p['region']))
-        key = self.find(crypto.client)
+        key = self.find()
+        crypto = KmsCrypto(self.client(self.region))
         if key is None:
             return ({'dest': p['dest']} if p['dest'] else {}), None, None
         crypto.check_enabled(key)

@@ -12,10 +12,12 @@ description:
   - Finds the key by O(name) (reading list pages only until the name is found) or by O(key_tag) (one read).
   - With O(rename_from), the key is called O(name); if no key is, the key called O(rename_from) is renamed
     to O(name); if neither exists, a key named O(name) is created. One task, safe to run again.
-  - When a task does not find its key by name in the boundary it addresses and is about to create it (or
-    to report it absent), it looks for the name in the site's other boundaries (one list call each, only on
+  - Without O(region), a name follows its key into the isolation boundary that holds it (see O(region)). With
+    O(region), a task that does not find its key by name there and is about to create it (or to report it
+    absent) looks for the name in the site's other boundaries (one list call each, at the same time, only on
     that path) and warns when the name is there, naming the O(region) to give.
   - Options that are not given are never compared and never changed.
+  - To move an existing global key into a region-isolation boundary, use M(ncloud.kms.kms_key_migrate).
   - O(key_type), O(protection) and O(convergent) cannot change after creation. A task that asks for
     another value on an existing key fails before any write and says what the key has.
 author:
@@ -94,12 +96,6 @@ options:
     description:
       - Free text about the key, at most 100 characters. V("") clears it.
     type: str
-  region:
-    description:
-      - Unset for a global key; V(KR) or V(JPN) for a region-isolation key (selects that boundary's endpoint).
-      - To move an existing global key into a region, use M(ncloud.kms.kms_key_migrate).
-    type: str
-    choices: [KR, JPN]
   force_delete:
     description:
       - With O(state=absent), destroy the key at once (request deletion, then delete) instead of
@@ -107,6 +103,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - ncloud.kms.key_selector.region
   - ncloud.kms.auth
   - ncloud.kms.auth.modules
 attributes:
@@ -150,6 +147,7 @@ EXAMPLES = r'''
     site: public
     timeout: 20
     retries: 3
+    key_cache: false   # NCLOUD_KMS_KEY_CACHE=false does the same
 
 - name: Rename app-data to app-data-v2, safe to run again (creates app-data-v2 when neither exists)
   ncloud.kms.kms_key:
@@ -305,9 +303,11 @@ from ansible_collections.ncloud.kms.plugins.module_utils.base import KEY_SELECTO
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import boundary_name, other_boundaries
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, deletion_date, describe_key, find_key, find_named,
-    full_record, iso_utc, key_record, name_problem,
+    KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, deletion_date, describe_key, find_key,
+    find_named_each, full_record, iso_utc, key_record, name_problem,
 )
+
+DEFAULT_ROTATION_PERIOD = 90   # days, when automatic rotation is turned on without a period (doc)
 
 # option -> (API field, value for a new key): the options that cannot change after creation.
 IMMUTABLE = (
@@ -344,8 +344,9 @@ class KmsKey(KmsModule):
                 self.fail(problem)
             if p['state'] != 'present':
                 self.fail('rename_from needs state=present: it renames a key, and state=absent deletes one')
-            if p['rename_from'] == p['name']:
-                self.fail('rename_from must differ from name; both are %r' % p['name'])
+            if p['rename_from'].lower() == p['name'].lower():
+                self.fail('rename_from must differ from name, regardless of case (NCP treats names that differ only '
+                          'in case as one); got %r and %r' % (p['rename_from'], p['name']))
         if p['convergent'] and p['key_type'] not in (None, 'AES256'):
             self.fail('convergent=true is only allowed with key_type=AES256; got key_type=%s' % p['key_type'])
         period = p['rotation_period']
@@ -363,34 +364,35 @@ class KmsKey(KmsModule):
         p = self.params
         return p['state'] == 'present' and any(p[o] is not None for o in ('memo', 'auto_rotation', 'rotation_period'))
 
-    def find(self, client):
-        """The key by tag, by name, or (with rename_from) by name else by its former name: one listing."""
+    def find(self):
+        """The key by tag, by name, or (with rename_from) by name else by its former name: one listing.
+        Sets ``self.region`` to the boundary the key lives in (or a new key goes to)."""
         p = self.params
         if p['rename_from'] is None:
-            return find_key(client, p['name'], p['key_tag'], full=self.needs_full_record())
-        named = find_named(client, [p['name'], p['rename_from']])
+            return self.find_task_key(p['name'], p['key_tag'], full=self.needs_full_record())
+        named = self.locate([p['name'], p['rename_from']])
         if len(named) == 2:
             self.fail('both %s and %s exist, so rename_from cannot tell which key this task manages. Delete the one '
                       'no longer needed (ncloud.kms.kms_key with state: absent), or give name another value'
                       % (describe_key(named[p['name']]), describe_key(named[p['rename_from']])))
         found = named.get(p['name']) or named.get(p['rename_from'])
-        return full_record(client, found) if self.needs_full_record() else found
+        return full_record(self.client(self.region), found) if self.needs_full_record() else found
 
     def warn_if_elsewhere(self, outcome):
         """The name is not in the addressed boundary: say so when another boundary of the site has it."""
         p = self.params
-        if p['name'] is None:
-            return
-        here = boundary_name(p['region'])
-        for region in other_boundaries(p['site'], p['region']):
-            try:
-                key = find_key(self.client(region), name=p['name'])
-            except KmsApiError as exc:
+        if p['name'] is None or p['region'] is None:
+            return  # without region, locate has looked in every boundary already
+        here = boundary_name(self.region)
+        regions = other_boundaries(p['site'], self.region)
+        answers = find_named_each([self.client(region) for region in regions], [p['name']], keep_errors=True)
+        for region, answer in zip(regions, answers):
+            key = answer if isinstance(answer, KmsApiError) else answer.get(p['name'])
+            if isinstance(key, KmsApiError):
                 self.module.warn('no key named %s in the %s boundary; looking for it in %s failed too: %s'
-                                 % (p['name'], here, boundary_name(region), exc))
-                continue
-            if key is not None:
-                hint = 'leave out region' if region is None else 'add region: %s' % region
+                                 % (p['name'], here, boundary_name(region), key))
+            elif key is not None:
+                hint = 'leave out region or give region: global' if region is None else 'give region: %s' % region
                 self.module.warn('no key named %s in the %s boundary, but the %s boundary has one (key_tag %s): %s. '
                                  'To manage that key, %s.' % (p['name'], here, boundary_name(region), key['keyTag'],
                                                               outcome, hint))
@@ -422,7 +424,7 @@ class KmsKey(KmsModule):
             changes.append(Change('cancel deletion', 'POST', 'cancel-deletion', sets={'status': 'DISABLE', 'destroyDate': None}))
             status = 'DISABLE'
             enabled = enabled is not False
-        if p['name'] is not None and key['keyName'] != p['name']:
+        if p['name'] is not None and key['keyName'].lower() != p['name'].lower():
             changes.append(Change('rename', 'PUT', 'name', body={'keyName': p['name']}, sets={'keyName': p['name']}))
         if enabled is True and status != 'ENABLE':
             changes.append(status_change('enable', 'ENABLE'))
@@ -431,7 +433,10 @@ class KmsKey(KmsModule):
         if p['memo'] is not None and (key.get('memo') or '') != p['memo']:
             changes.append(Change('set memo', 'PUT', 'memo', body={'memo': p['memo']}, sets={'memo': p['memo']}))
         if p['auto_rotation'] is True and not key.get('isAutoRotation'):
-            changes.append(Change('enable auto rotation', 'POST', 'enable-auto-rotation', sets={'isAutoRotation': True}))
+            # A period of 0 (or none) means not set: NCP then rotates every 90 days.
+            period = {} if key.get('rotationPeriod') else {'rotationPeriod': DEFAULT_ROTATION_PERIOD}
+            changes.append(Change('enable auto rotation', 'POST', 'enable-auto-rotation',
+                                  sets=dict(period, isAutoRotation=True)))
         if p['auto_rotation'] is False and key.get('isAutoRotation'):
             changes.append(Change('disable auto rotation', 'POST', 'disable-auto-rotation',
                                   sets={'isAutoRotation': False, 'nextRotationDate': None}))
@@ -465,7 +470,7 @@ class KmsKey(KmsModule):
         key = dict.fromkeys(('keyTag', 'keyId', 'nextRotationDate', 'keystoreId', 'registerDate'))
         key.update(body)
         key.setdefault('memo', '')
-        key.setdefault('rotationPeriod', 90)
+        key.setdefault('rotationPeriod', DEFAULT_ROTATION_PERIOD)
         key['status'] = 'ENABLE'
         return key
 
@@ -474,10 +479,23 @@ class KmsKey(KmsModule):
     def create(self, client):
         self.check_rotation_period(None)
         body = self.create_body()
-        key = self.send(client, CreateKey(body)) or self.predicted_new_key(body)
+        try:
+            key = self.send(client, CreateKey(body)) or self.predicted_new_key(body)
+        except KmsApiError as exc:
+            return self.created_by_another(client, exc)
         if self.params['enabled'] is False:
             key = self.apply(client, key, [status_change('disable', 'DISABLE')])
         return key
+
+    def created_by_another(self, client, exc):
+        """A create refused as a duplicate: another task or job made the key at the same moment (AWX slices,
+        parallel jobs). The task then manages the key it finds, as if it had found it first."""
+        found = exc.status == 409 and find_key(client, name=self.params['name'], full=True)
+        if not found:
+            raise exc
+        self.module.warn('%s was created by another task or job while this task created it; this task manages that '
+                         'key as it found it' % describe_key(found))
+        return self.update(client, found)
 
     def delete(self, client, key):
         """Request deletion (and destroy at once with force_delete); the record carries the deletion date."""
@@ -500,24 +518,24 @@ class KmsKey(KmsModule):
 
     def run(self):
         p = self.params
-        client = self.client(p['region'])
-        found = self.find(client)
-        before = key_record(found, p['region']) if found else {}
+        found = self.find()
+        client = self.client(self.region)
+        before = key_record(found, self.region) if found else {}
         if found is None and p['key_tag'] is not None and p['state'] == 'present':
             how = ('to create a key named %s, leave out key_tag' % p['name'] if p['name']
                    else 'a new key needs name (and no key_tag)')
-            self.key_missing('no key has key_tag %s in the %s boundary; %s' % (p['key_tag'], boundary_name(p['region']), how))
+            self.key_missing('no key has key_tag %s in %s; %s' % (p['key_tag'], self.where(), how))
             return {'key': {}}, None, None
         if p['state'] == 'absent':
             if found is None:
                 self.warn_if_elsewhere('nothing was deleted')
             after_key = found and self.delete(client, found)
         elif found is None:
-            self.warn_if_elsewhere('a new key of that name is created in the %s boundary' % boundary_name(p['region']))
+            self.warn_if_elsewhere('a new key of that name is created in the %s boundary' % boundary_name(self.region))
             after_key = self.create(client)
         else:
             after_key = self.update(client, found)
-        after = key_record(after_key, p['region']) if after_key else {}
+        after = key_record(after_key, self.region) if after_key else {}
         return {'key': after}, before, after
 
 

@@ -103,6 +103,7 @@ EXAMPLES = r'''
     validate_certs: true
     timeout: 10
     retries: 2
+    key_cache: false   # NCLOUD_KMS_KEY_CACHE=false does the same
 '''
 
 RETURN = r'''
@@ -226,7 +227,7 @@ error:
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KEY_SELECTOR, KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import PUBLIC_KEY_TYPES, KmsCrypto
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    STATUSES, find_key, get_key, get_versions, iter_keys, key_record, version_record,
+    STATUSES, all_keys, get_key, get_versions, key_record, version_record,
 )
 
 
@@ -245,13 +246,16 @@ class KmsKeyInfo(KmsModule):
 
     # ---- find ----------------------------------------------------------------------------------
 
-    def matching_keys(self, client):
+    def matching_keys(self):
+        """The keys asked for; a name without region follows its key (global first, else the isolation boundary
+        that has it). Sets ``self.region``."""
         p = self.params
         if p['name'] is None and p['key_tag'] is None:
-            keys = iter_keys(client)
+            keys = all_keys(self.client(self.region))
         else:
-            found = find_key(client, p['name'], p['key_tag'])
-            keys = [found] if found and (p['name'] is None or found.get('keyName') == p['name']) else []
+            found = self.find_task_key(p['name'], p['key_tag'])
+            same_name = found and (p['name'] is None or str(found.get('keyName')).lower() == p['name'].lower())
+            keys = [found] if same_name else []
         return [key for key in keys if p['status'] in (None, key.get('status'))]
 
     # ---- compare and act: nothing to change, it only reads ----------------------------------------
@@ -271,11 +275,11 @@ class KmsKeyInfo(KmsModule):
 
     def run(self):
         p = self.params
-        client = self.client(p['region'])
-        keys = self.matching_keys(client)
+        keys = self.matching_keys()
+        client = self.client(self.region)
         if p['details'] and p['key_tag'] is None:
             keys = [full for full in (get_key(client, key['keyTag']) for key in keys) if full]
-        records = [key_record(key, p['region']) for key in keys]
+        records = [key_record(key, self.region) for key in keys]
         self.add_details(client, records)
         return {'kms_keys': records}, None, None
 

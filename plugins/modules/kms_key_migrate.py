@@ -33,8 +33,9 @@ options:
   key_tag:
     description:
       - Tag of the global key to migrate.
-      - Once migrated, the key is looked for by the same tag in the target region (the NCP summary's
-        assumption); give O(name) to make re-runs independent of it.
+      - A migrated key has a new tag, with the target's prefix (C(kr-), C(jpn-)); the task returns it. A re-run
+        finds the key by that prefixed tag in the target (the prefix says where it lives), not by the global tag,
+        which no longer exists. Give O(name) to make re-runs independent of tags.
     type: str
   target_region:
     description:
@@ -98,6 +99,7 @@ EXAMPLES = r'''
     validate_certs: true
     timeout: 60
     retries: 5
+    key_cache: false   # NCLOUD_KMS_KEY_CACHE=false does the same
 '''
 
 RETURN = r'''
@@ -133,7 +135,7 @@ error:
 
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule, MoveKey, key_selector, status_change
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.connection import GLOBAL, REGIONS, other_region
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import GLOBAL, REGIONS, other_region, tag_region
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import describe_key, find_key, key_record, read_back
 
 
@@ -238,6 +240,17 @@ class KmsKeyMigrate(KmsModule):
 
     def run(self):
         target = self.params['target_region']
+        tagged = self.params['key_tag'] and tag_region(self.params['key_tag'])
+        if tagged in REGIONS:
+            # An isolation key's tag says where it lives: it is in the target already, or it cannot move.
+            if tagged != target:
+                self.fail('key %s lives in the %s isolation boundary (its tag says so): an isolation key cannot move '
+                          'between regions' % (self.params['key_tag'], tagged))
+            target_key = self.find_in(target)
+            if target_key is None:
+                self.key_missing('no key has key_tag %s in the %s isolation boundary' % (self.params['key_tag'], target))
+                return {'key': {}}, None, None
+            return {'key': key_record(target_key, target)}, None, None
         global_key = self.find_in(GLOBAL)
         if global_key is None:
             target_key = self.find_in(target)

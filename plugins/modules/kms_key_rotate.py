@@ -13,9 +13,10 @@ description:
   - The current version's age is read from the key's versions, its rotation date (version 1 dates from the
     key's creation), and judged by this controller's clock. NCP refuses signatures from a clock more than
     5 minutes off, so the judgement is within minutes of the service's.
-  - Only an enabled key can be rotated, and a key has at most 100 versions. A disabled key, a key pending
-    deletion and a key with 100 versions fail before any write, saying why and what to do. A missing key
-    fails (no key is created); in check mode it is a warning, because an earlier task may create it.
+  - Only an enabled key can be rotated. A disabled key or a key pending deletion fails before any write, saying
+    why and what to do. How many versions a key may have is NCP's to decide (its pages say 100, its guide
+    unlimited); the module does not count them, and reports NCP's answer when it refuses a rotation. A missing
+    key fails (no key is created); in check mode it is a warning, because an earlier task may create it.
   - A rotation whose answer was lost is never sent twice. The task reads the versions back; if a new
     version appeared since it read them, the rotation happened; if not, the task fails.
 author:
@@ -77,6 +78,7 @@ EXAMPLES = r'''
     validate_certs: true
     timeout: 30
     retries: 5
+    key_cache: false   # NCLOUD_KMS_KEY_CACHE=false does the same
 '''
 
 RETURN = r'''
@@ -155,9 +157,8 @@ error:
 import time
 
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KEY_SELECTOR, AddVersion, KmsModule
-from ansible_collections.ncloud.kms.plugins.module_utils.connection import boundary_name
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    DAY_MS, MAX_VERSIONS, describe_key, find_key, get_versions, key_record, version_record,
+    DAY_MS, describe_key, get_versions, key_record, version_record,
 )
 
 MAX_AGE_RANGE = (1, 3650)
@@ -185,11 +186,11 @@ class KmsKeyRotate(KmsModule):
 
     # ---- find ----------------------------------------------------------------------------------
 
-    def find(self, client):
+    def find(self):
         p = self.params
-        key = find_key(client, p['name'], p['key_tag'])
+        key = self.find_task_key(p['name'], p['key_tag'])
         if key is None:
-            self.key_missing('key %s was not found in the %s boundary' % (p['name'] or p['key_tag'], boundary_name(p['region'])))
+            self.key_missing('key %s was not found in %s' % (p['name'] or p['key_tag'], self.where()))
         return key
 
     def predicted_writes(self):
@@ -208,11 +209,6 @@ class KmsKeyRotate(KmsModule):
         if key['status'] != 'ENABLE':
             self.fail('%s is %s, and NCP rotates only enabled keys: enable it first (ncloud.kms.kms_key with '
                       'enabled: true)' % (describe_key(key), key['status']))
-
-    def check_versions(self, key, current):
-        if current >= MAX_VERSIONS:
-            self.fail('%s has %d versions, the most NCP allows, so it cannot be rotated again: create a new key and '
-                      'encrypt with it instead' % (describe_key(key), current))
 
     def age_days(self, key, current, versions):
         """Days since the current version was made: its rotation date, or the key's creation for version 1."""
@@ -238,14 +234,12 @@ class KmsKeyRotate(KmsModule):
     # ---- result --------------------------------------------------------------------------------
 
     def run(self):
-        p = self.params
-        client = self.client(p['region'])
-        key = self.find(client)
+        key = self.find()
+        client = self.client(self.region)
         if key is None:
             return self.missing_key_result(), None, None
         self.check_state(key)
         previous, versions = get_versions(client, key['keyTag'])
-        self.check_versions(key, previous)
         age = self.age_days(key, previous, versions)
         before = dict(key, currentVersion=previous)
         after = before
@@ -254,10 +248,10 @@ class KmsKeyRotate(KmsModule):
             versions = versions + [{'version': version, 'status': 'ENABLE', 'statusDate': rotated_date,
                                     'rotatedDate': rotated_date}]
             after = dict(key, currentVersion=version)
-        result = {'key': key_record(after, p['region']), 'rotated': self.changed, 'previous_version': previous,
+        result = {'key': key_record(after, self.region), 'rotated': self.changed, 'previous_version': previous,
                   'current_version': after['currentVersion'], 'age_days': int(age),
                   'versions': [version_record(v) for v in versions]}
-        return result, key_record(before, p['region']), key_record(after, p['region'])
+        return result, key_record(before, self.region), key_record(after, self.region)
 
 
 def main():

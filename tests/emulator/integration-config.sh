@@ -6,7 +6,8 @@
 #
 # Role targets read the variables below: kms_environment (set on their tasks, so modules find the emulator
 # the way a user's shell would after make emulator), kms_connection (the same as lookup options, since
-# lookups do not see a task's environment), emulator_admin (the unsigned admin API) and kms_run_id.
+# lookups do not see a task's environment), emulator_admin (the unsigned admin API) and kms_run_id. The key cache
+# is off in both: the tests count API calls (the cache is tested where it is turned on).
 set -euo pipefail
 config="$1"
 shift
@@ -23,11 +24,13 @@ kms_environment:
   NCLOUD_KMS_ENDPOINT: ${NCLOUD_KMS_ENDPOINT}
   NCLOUD_KMS_ENDPOINT_KR: ${NCLOUD_KMS_ENDPOINT_KR}
   NCLOUD_KMS_ENDPOINT_JPN: ${NCLOUD_KMS_ENDPOINT_JPN}
+  NCLOUD_KMS_KEY_CACHE: "false"
 kms_connection:
   access_key: "${NCLOUD_ACCESS_KEY}"
   secret_key: "${NCLOUD_SECRET_KEY}"
   endpoint: ${NCLOUD_KMS_ENDPOINT}
   endpoint_kr: ${NCLOUD_KMS_ENDPOINT_KR}
   endpoint_jpn: ${NCLOUD_KMS_ENDPOINT_JPN}
+  key_cache: false
 YAML
 exec "$@"

@@ -5,7 +5,7 @@
 #
 # Exports for the command: NCLOUD_KMS_ENDPOINT, NCLOUD_KMS_ENDPOINT_KR, NCLOUD_KMS_ENDPOINT_JPN,
 # KMS_EMULATOR_ADMIN (the unsigned admin API), and the emulator's test credentials in
-# NCLOUD_ACCESS_KEY / NCLOUD_SECRET_KEY unless they are set already.
+# NCLOUD_ACCESS_KEY / NCLOUD_SECRET_KEY unless they are set already, and NCLOUD_KMS_KEY_CACHE=false unless set.
 # Extra emulator options can be given in KMS_EMULATOR_ARGS.
 set -euo pipefail
 
@@ -15,6 +15,8 @@ python="${KMS_EMULATOR_PYTHON:-python3}"
 
 export NCLOUD_ACCESS_KEY="${NCLOUD_ACCESS_KEY:-EMULATORACCESSKEY0001}"
 export NCLOUD_SECRET_KEY="${NCLOUD_SECRET_KEY:-emulator-secret-key-0123456789abcdef}"
+# Tests count API calls: the key cache is off unless the caller turns it on.
+export NCLOUD_KMS_KEY_CACHE="${NCLOUD_KMS_KEY_CACHE:-false}"
 
 # shellcheck disable=SC2086 # KMS_EMULATOR_ARGS is a list of words
 (cd "$emulator_dir" && exec "$python" -m kms_emulator --port 0 --env-file "$workdir/env" \

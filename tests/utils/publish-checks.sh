@@ -47,4 +47,16 @@ PY
 (cd "$work/ee" && ansible-builder create -f execution-environment.yml -c context >/dev/null)
 grep -rqs 'name: ncloud.kms' "$work/ee/context/_build/requirements.yml" || { echo "FAIL: the build context does not name ncloud.kms" >&2; exit 1; }
 grep -qs '^requests' "$work/ee/context/_build/requirements.txt" || { echo "FAIL: the build context has no requests requirement" >&2; exit 1; }
+# Beside ansible-core (the base image's) and the collection, the image installs requests and nothing else.
+python - "$work/ee/context/_build" <<'PY'
+import os, sys, yaml
+build = sys.argv[1]
+python = [line.split('#')[0].strip() for line in open(os.path.join(build, 'requirements.txt'))]
+python = [line for line in python if line]
+galaxy = yaml.safe_load(open(os.path.join(build, 'requirements.yml')))
+collections = [entry['name'] for entry in galaxy.get('collections', [])]
+assert [line.split('>')[0].split('=')[0].split('<')[0].strip() for line in python] == ['requests'], python
+assert collections == ['ncloud.kms'] and not galaxy.get('roles'), galaxy
+print('ansible-builder: the build context installs ncloud.kms and %s, nothing else' % python[0])
+PY
 echo "ansible-builder: the build context holds ncloud.kms and requests"

@@ -18,7 +18,7 @@ from . import crypto
 from .rules import (
     BOUNDARIES, CREATE_FIELDS, DAY_MS, DELETION_DELAY_MS, HIDDEN_FIELDS, KEY_TYPES, LIST_FIELDS, PROTECTIONS,
     KmsError, bad_request, check_memo, check_name, check_rotation_period, int_param, new_tag, nrn, require_type,
-    wrong_state,
+    tag_boundary, wrong_state,
 )
 
 
@@ -81,7 +81,14 @@ class KeyStore(object):
         return sorted(self.keys[boundary].values(), key=lambda key: key['keyId'])
 
     def _key(self, boundary, key_tag):
+        """The key of a tag, ignoring case (doc, v3). A tag whose prefix names another boundary is answered 400: a
+        key can be called only on its own boundary's address (doc, v3)."""
         self._housekeeping(boundary)
+        key_tag = key_tag.lower()
+        owner = tag_boundary(key_tag)
+        if owner is not None and owner != boundary:
+            raise bad_request('the key %s belongs to the %s boundary: call it on that boundary\'s address'
+                              % (key_tag, owner))
         key = self.keys[boundary].get(key_tag)
         if key is None:
             raise KmsError(404, 'NOT_FOUND', 'key not found: %s' % key_tag)
@@ -94,7 +101,9 @@ class KeyStore(object):
         return key
 
     def _name_in_use(self, boundary, name, except_tag=None):
-        return any(key['keyName'] == name and key['keyTag'] != except_tag for key in self.ordered(boundary))
+        """Names are unique regardless of case (doc, v3)."""
+        return any(key['keyName'].lower() == name.lower() and key['keyTag'] != except_tag
+                   for key in self.ordered(boundary))
 
     # ---- records -----------------------------------------------------------------------------
 
@@ -114,7 +123,7 @@ class KeyStore(object):
         now = self.now_ms()
         key_id = self.next_key_id
         self.next_key_id += 1
-        tag = new_tag()
+        tag = new_tag(boundary)
         return {
             'keyId': key_id, 'keyTag': tag, 'keyName': name, 'keyType': key_type,
             'protectionType': protection, 'isConvergent': convergent, 'status': 'ENABLE',
@@ -213,7 +222,7 @@ class KeyStore(object):
             key = self._key(req.boundary, req.tag)
             if key['status'] != 'REVOKE':
                 raise wrong_state(key, 'delete')
-            del self.keys[req.boundary][req.tag]
+            del self.keys[req.boundary][key['keyTag']]
             self.save()
             return None
 
@@ -223,13 +232,16 @@ class KeyStore(object):
             key = self._live_key(boundary, key_tag, 'rename')
             name = require_type(req.body, 'keyName', str, required=True)
             check_name(name)
-            if self._name_in_use(boundary, name, except_tag=key_tag):
+            if self._name_in_use(boundary, name, except_tag=key['keyTag']):
                 raise KmsError(409, 'DUPLICATE', 'a key named %s already exists' % name)
+            if name.lower() == key['keyName'].lower():
+                # v3: renaming a key to its own name or a case-only variant is refused.
+                raise KmsError(409, 'DUPLICATE', 'the key is already named %s' % key['keyName'])
             key['keyName'] = name
             if 'rename-new-tag' in self.variants:
                 # Variant: the tag is "derived from the key name", so a rename gives a new one.
-                del self.keys[boundary][key_tag]
-                key['keyTag'] = new_tag()
+                del self.keys[boundary][key['keyTag']]
+                key['keyTag'] = new_tag(boundary)
                 key['nrn'] = nrn(boundary, key['keyTag'])
                 self.keys[boundary][key['keyTag']] = key
             self.save()
@@ -242,14 +254,14 @@ class KeyStore(object):
             check_memo(memo)
             key['memo'] = memo
             self.save()
-            return {'keyTag': req.tag, 'memo': memo}
+            return {'keyTag': key['keyTag'], 'memo': memo}
 
     def migrate(self, req):
         """Global key -> isolation key of KR or JPN; the global key is deleted (doc).
 
         Only a disabled key can be migrated (doc, console guide); an ENABLE or REVOKE key is a
-        state error (assumed shape). Assumed (summary): the key keeps its name and keyTag in the
-        target boundary and arrives disabled, as it left.
+        state error (assumed shape). The key gets a new tag with the target's prefix (doc, v3), answered by the
+        call (assumed); it keeps its name and arrives disabled, as it left (assumed).
         """
         boundary, key_tag = req.boundary, req.tag
         with self.lock:
@@ -265,13 +277,14 @@ class KeyStore(object):
             if self._name_in_use(target, key['keyName']):
                 raise KmsError(409, 'DUPLICATE', 'an isolation key named %s already exists in %s'
                                % (key['keyName'], target))
-            del self.keys[boundary][key_tag]
+            del self.keys[boundary][key['keyTag']]
+            key['keyTag'] = new_tag(target)   # v3: an isolation key's tag carries the region prefix
             key['baseUrl'] = self.base_urls.get(target)
-            key['nrn'] = nrn(target, key_tag)
+            key['nrn'] = nrn(target, key['keyTag'])
             key['keystoreId'] = 1000 + BOUNDARIES.index(target)
-            self.keys[target][key_tag] = key
+            self.keys[target][key['keyTag']] = key
             self.save()
-            return {'keyTag': key_tag, 'targetRegion': target}
+            return {'keyTag': key['keyTag'], 'targetRegion': target}
 
     # ---- test controls (admin API) -------------------------------------------------------------
 

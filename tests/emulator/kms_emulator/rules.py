@@ -82,8 +82,17 @@ def check_rotation_period(period):
         raise bad_request('rotationPeriod must be between 1 and 730 days')
 
 
-def new_tag():
-    return uuid.uuid4().hex + uuid.uuid4().hex
+# Tags as NCP issues them (doc, API v3): 64 lowercase hex characters; region-isolation keys carry a prefix.
+TAG_PREFIXES = {'global': '', 'KR': 'kr-', 'JPN': 'jpn-'}
+
+
+def new_tag(boundary='global'):
+    return TAG_PREFIXES[boundary] + uuid.uuid4().hex + uuid.uuid4().hex
+
+
+def tag_boundary(tag):
+    """The boundary a tag's prefix names, or None for a tag without one."""
+    return next((boundary for boundary, prefix in TAG_PREFIXES.items() if prefix and tag.startswith(prefix)), None)
 
 
 def nrn(boundary, tag):

@@ -44,7 +44,7 @@ class VersionOps(object):
             now = self.now_ms()
             self._add_version(key, now)
             self.save()
-            return {'keyTag': req.tag, 'version': key['currentVersion'], 'rotatedDate': now}
+            return {'keyTag': key['keyTag'], 'version': key['currentVersion'], 'rotatedDate': now}
 
     def enable_auto_rotation(self, req):
         return self._set_auto_rotation(req, True)
@@ -60,8 +60,8 @@ class VersionOps(object):
             key['nextRotationDate'] = self.now_ms() + key['rotationPeriod'] * DAY_MS if enabled else None
             self.save()
             if not enabled:
-                return {'keyTag': req.tag, 'isAutoRotation': False}
-            return {'keyTag': req.tag, 'isAutoRotation': True, 'rotationPeriod': key['rotationPeriod'],
+                return {'keyTag': key['keyTag'], 'isAutoRotation': False}
+            return {'keyTag': key['keyTag'], 'isAutoRotation': True, 'rotationPeriod': key['rotationPeriod'],
                     'nextRotationDate': key['nextRotationDate']}
 
     def set_rotation_period(self, req):
@@ -75,12 +75,12 @@ class VersionOps(object):
             key['rotationPeriod'] = period
             key['nextRotationDate'] = self.now_ms() + period * DAY_MS
             self.save()
-            return {'keyTag': req.tag, 'rotationPeriod': period, 'nextRotationDate': key['nextRotationDate']}
+            return {'keyTag': key['keyTag'], 'rotationPeriod': period, 'nextRotationDate': key['nextRotationDate']}
 
     def versions(self, req):
         with self.lock:
             key = self._key(req.boundary, req.tag)
-            return {'keyTag': req.tag, 'currentVersion': key['currentVersion'],
+            return {'keyTag': key['keyTag'], 'currentVersion': key['currentVersion'],
                     'versionList': [dict((f, v.get(f)) for f in VERSION_FIELDS) for v in key['versions']]}
 
     # ---- test controls (admin API) -------------------------------------------------------------

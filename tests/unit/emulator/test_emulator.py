@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 
 import pytest
@@ -138,12 +139,31 @@ def test_create_rejects_bad_fields(emulator, fields, message):
     assert answer.json()['data'] is None
 
 
-def test_names_are_unique_in_a_boundary_but_not_across_boundaries(emulator):
+def test_names_are_unique_in_a_boundary_regardless_of_case_but_not_across_boundaries(emulator):
     create(emulator, 'alpha')
-    answer = call(emulator, 'POST', '/kms/v1/keys', {'keyName': 'alpha', 'keyType': 'AES256', 'protectionType': 'BASIC',
-                                                     'isAutoRotation': False})
-    assert answer.status_code == 409 and answer.json()['code'] == 'DUPLICATE'
+    for name in ('alpha', 'ALPHA', 'Alpha'):
+        answer = call(emulator, 'POST', '/kms/v1/keys', {'keyName': name, 'keyType': 'AES256',
+                                                         'protectionType': 'BASIC', 'isAutoRotation': False})
+        assert answer.status_code == 409 and answer.json()['code'] == 'DUPLICATE', name
     create(emulator, 'alpha', boundary='KR')
+
+
+def test_a_rename_to_a_case_only_variant_or_another_keys_name_in_any_case_is_refused(emulator):
+    tag = create(emulator, 'alpha')['keyTag']
+    create(emulator, 'beta')
+    for name in ('ALPHA', 'alpha', 'Beta'):
+        answer = call(emulator, 'PUT', '/kms/v1/keys/%s/name' % tag, {'keyName': name})
+        assert answer.status_code == 409, name
+    assert call(emulator, 'PUT', '/kms/v1/keys/%s/name' % tag, {'keyName': 'gamma'}).status_code == 200
+
+
+def test_tags_say_where_their_key_lives_and_ignore_case(emulator):
+    tags = dict((boundary, create(emulator, 'alpha', boundary=boundary)['keyTag']) for boundary in ('global', 'KR', 'JPN'))
+    assert re.match('^[0-9a-f]{64}$', tags['global']) and re.match('^kr-[0-9a-f]{64}$', tags['KR'])
+    assert re.match('^jpn-[0-9a-f]{64}$', tags['JPN'])
+    assert call(emulator, 'GET', '/kms/v1/keys/' + tags['KR'].upper(), boundary='KR').json()['data']['keyTag'] == tags['KR']
+    wrong_address = call(emulator, 'GET', '/kms/v1/keys/' + tags['KR'], boundary='global')
+    assert wrong_address.status_code == 400 and 'belongs to the KR boundary' in wrong_address.json()['msg']
 
 
 def test_a_body_that_is_not_json_is_a_400(emulator):
@@ -250,9 +270,12 @@ def test_migration_moves_a_disabled_global_key_into_the_region(emulator):
     tag = create(emulator, 'alpha')['keyTag']
     post(emulator, tag, 'disable')
     answer = post(emulator, tag, 'migrate', {'targetRegion': 'KR'})
-    assert answer.json()['data'] == {'keyTag': tag, 'targetRegion': 'KR'}
+    new_tag = answer.json()['data']['keyTag']
+    assert answer.json()['data'] == {'keyTag': new_tag, 'targetRegion': 'KR'}
+    assert re.match('^kr-[0-9a-f]{64}$', new_tag), new_tag
     assert status_of(emulator, tag) == 404
-    moved = call(emulator, 'GET', '/kms/v1/keys/' + tag, boundary='KR').json()['data']
+    assert call(emulator, 'GET', '/kms/v1/keys/' + tag, boundary='KR').status_code == 404
+    moved = call(emulator, 'GET', '/kms/v1/keys/' + new_tag, boundary='KR').json()['data']
     assert moved['keyName'] == 'alpha' and moved['baseUrl'] == emulator.urls()['KR']
     assert moved['status'] == 'DISABLE'
 

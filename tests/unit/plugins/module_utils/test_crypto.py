@@ -12,7 +12,7 @@ from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiErr
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     CryptoError, KmsCrypto, batches, check_ciphertexts, encode_context,
 )
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import find_key
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import locate_names
 
 MARKER = 'PLAINTEXT-MARKER-7f3a'
 
@@ -81,8 +81,9 @@ def test_a_ciphertext_decrypted_once_is_not_sent_again_in_the_process():
 
 def test_a_key_name_is_resolved_once_per_process():
     client = CryptoClient(keys=[{'keyName': 'app', 'keyTag': 't', 'status': 'ENABLE'}])
-    assert find_key(client, 'app', trust_tag=True, remember=True)['keyTag'] == 't'
-    assert find_key(client, 'app', trust_tag=True, remember=True)['keyTag'] == 't'
+    for unused in range(2):
+        found, region, warnings = locate_names(lambda region: client, ['app'], 'global', 'public', remember=True)
+        assert found['app']['keyTag'] == 't' and region is None and warnings == []
     assert [r[1] for r in client.requests] == ['/keys']
 
 

@@ -6,7 +6,7 @@
 import pytest
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import find_key, find_named, get_key
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import KeyConflict, find_key, find_named, get_key, locate_names
 from ansible_collections.ncloud.kms.tests.unit.plugins.fake_clients import ScriptedClient
 
 
@@ -52,9 +52,57 @@ def test_find_named_reads_until_every_name_is_met_or_the_listing_ends():
     assert client.calls == ['LIST']
 
 
-def test_a_trusted_tag_costs_no_call_and_a_remembered_name_one_listing_per_process():
-    client = ScriptedClient(('LIST', None, [{'keyName': 'remembered', 'keyTag': 't'}]))
-    assert find_key(client, key_tag='x', trust_tag=True) == {'keyTag': 'x'}
-    assert find_key(client, name='remembered', remember=True)['keyTag'] == 't'
-    assert find_key(client, name='remembered', remember=True)['keyTag'] == 't'
-    assert client.calls == ['LIST']
+def test_a_trusted_tag_costs_no_call():
+    client = ScriptedClient()
+    assert find_key(client, key_tag='x', trust_tag=True) == {'keyTag': 'x'} and client.calls == []
+
+
+def test_names_match_regardless_of_case_and_the_stored_spelling_is_warned_about():
+    client = ScriptedClient(('LIST', None, [{'keyName': 'App-Data', 'keyTag': 't'}]))
+    found, region, warnings = locate_names(lambda region: client, ['app-data'], 'global', 'public')
+    assert found['app-data']['keyTag'] == 't' and region is None
+    assert len(warnings) == 1 and 'names app-data and the key is stored as App-Data' in warnings[0]
+
+
+def boundaries(global_keys, kr_keys, jpn_keys):
+    return {None: ScriptedClient(('LIST', None, global_keys)), 'KR': ScriptedClient(('LIST', None, kr_keys)),
+            'JPN': ScriptedClient(('LIST', None, jpn_keys))}
+
+
+def test_a_name_without_region_follows_its_key_into_the_one_isolation_boundary_that_holds_it():
+    clients = boundaries([], [{'keyName': 'app', 'keyTag': 'kr-t'}], [])
+    found, region, warnings = locate_names(clients.get, ['app'], None, 'public')
+    assert found['app']['keyTag'] == 'kr-t' and region == 'KR'
+    assert 'the KR boundary has it (key_tag kr-t)' in warnings[0]
+    assert [len(client.calls) for client in clients.values()] == [1, 1, 1]
+
+
+def test_a_global_key_costs_one_listing_and_two_isolation_holders_conflict():
+    clients = boundaries([{'keyName': 'app', 'keyTag': 'g'}], [], [])
+    assert locate_names(clients.get, ['app'], None, 'public')[:2] == ({'app': {'keyName': 'app', 'keyTag': 'g'}}, None)
+    assert [len(client.calls) for client in clients.values()] == [1, 0, 0]
+    clients = boundaries([], [{'keyName': 'app', 'keyTag': 'kr-t'}], [{'keyName': 'app', 'keyTag': 'jpn-t'}])
+    with pytest.raises(KeyConflict) as caught:
+        locate_names(clients.get, ['app'], None, 'public')
+    assert 'the KR and JPN boundaries each have one' in str(caught.value)
+
+
+def test_nowhere_is_a_new_global_key_and_the_gov_site_has_no_isolation_boundary():
+    clients = boundaries([], [], [])
+    assert locate_names(clients.get, ['app'], None, 'public')[:2] == ({}, None)
+    clients = boundaries([], [{'keyName': 'app', 'keyTag': 'kr-t'}], [])
+    assert locate_names(clients.get, ['app'], None, 'gov')[:2] == ({}, None)
+    assert [len(client.calls) for client in clients.values()] == [1, 0, 0]
+
+
+def test_a_list_answered_403_says_the_account_may_read_no_key_there_and_names_the_boundary():
+    forbidden = KmsApiError('Permission Denied', status=403, code='210', method='GET', path='/keys')
+
+    class ForbiddenClient(ScriptedClient):
+        boundary = 'KR'
+
+        def request_answer(self, method, path, query=None, body=None, idempotent=True):
+            raise forbidden
+    with pytest.raises(KmsApiError) as caught:
+        find_named(ForbiddenClient(), ['app'])
+    assert 'the KR boundary refused to list its keys (403)' in str(caught.value) and 'Permission Denied' in str(caught.value)

@@ -55,7 +55,8 @@ def run_module(module_class, args, client=None, check_mode=False, environ=None):
     """The module's result for these task arguments; ``ModuleFailed`` when it fails.
 
     ``client`` answers every boundary, or is a dict of boundary (None for global, 'KR', 'JPN') -> client.
-    The NCLOUD_* environment variables are those of ``environ`` only.
+    The NCLOUD_* environment variables are those of ``environ`` only; the key cache is off unless ``environ`` turns
+    it on (NCLOUD_KMS_KEY_CACHE, with XDG_CACHE_HOME for its folder).
     """
     client = client if client is not None else ScriptedClient()
     clients = client if isinstance(client, dict) else None
@@ -72,6 +73,7 @@ def run_module(module_class, args, client=None, check_mode=False, environ=None):
             mock.patch.dict('os.environ', clear=False) as process_environ:
         for variable in [name for name in process_environ if name.startswith('NCLOUD_')]:
             del process_environ[variable]
+        process_environ['NCLOUD_KMS_KEY_CACHE'] = 'false'  # the key cache is tested on its own (environ turns it on)
         process_environ.update(environ or {})
         try:
             module_class.main()

@@ -84,10 +84,10 @@ def test_a_dest_without_this_keys_ciphertext_is_kept_unless_force(tmp_path, held
 
 def test_a_missing_key_in_check_mode_predicts_the_dest_write(tmp_path):
     dest = tmp_path / 'secret.ncpkms'
-    result = run_module(KmsEncrypt, {'content': 'hello', 'key_name': 'app', 'dest': str(dest)},
-                        ScriptedClient(('LIST', None, [])), check_mode=True)
+    nowhere = ScriptedClient(('LIST', None, []), ('LIST', None, []), ('LIST', None, []))  # global, KR, JPN
+    result = run_module(KmsEncrypt, {'content': 'hello', 'key_name': 'app', 'dest': str(dest)}, nowhere, check_mode=True)
     assert result['changed'] is True and result['actions'] == ['write dest'] and not dest.exists()
-    assert 'no key named app in the global boundary' in result['warnings'][0]
-    result = run_module(KmsEncrypt, {'content': 'hello', 'key_name': 'app'}, ScriptedClient(('LIST', None, [])),
-                        check_mode=True)
+    assert 'no key named app in any boundary (global, KR, JPN)' in result['warnings'][0]
+    result = run_module(KmsEncrypt, {'content': 'hello', 'key_name': 'app', 'region': 'global'},
+                        ScriptedClient(('LIST', None, [])), check_mode=True)
     assert result['changed'] is False and result['actions'] == []

@@ -36,7 +36,7 @@ BAD_INPUT = [
     ({'name': 'bad-x', 'memo': 'm' * 101}, 'memo must be at most 100 characters; got 101'),
     ({'name': 'bad-x', 'state': 'gone'}, 'value of state must be one of: present, absent'),
     ({'name': 'bad-x', 'enabled': 'maybe'}, "argument 'enabled' is of type"),
-    ({'name': 'bad-x', 'region': 'US'}, 'value of region must be one of: KR, JPN'),
+    ({'name': 'bad-x', 'region': 'US'}, 'value of region must be one of: global, KR, JPN'),
     ({'name': 'bad-x', 'force_delete': 'later'}, "argument 'force_delete' is of type"),
     ({'name': 'bad-x', 'rename_from': 'x'}, 'rename_from must be 3 to 15 characters long'),
     ({'name': 'bad-x', 'rename_from': 'bad-x'}, 'rename_from must differ from name'),
@@ -179,3 +179,82 @@ def test_a_plain_http_endpoint_from_the_environment_names_the_variable():
     message = failed.value.result['msg']
     assert 'endpoint_kr uses plain http:// to the non-loopback host 10.1.2.3' in message
     assert 'the endpoint is set by the environment variable NCLOUD_KMS_ENDPOINT_KR' in message and client.calls == []
+
+
+# ---- names as NCP matches them, names that follow their key, tags that say where their key lives ----------
+
+KR_TAG = 'kr-' + 'a' * 64
+
+
+def test_a_name_differing_only_in_case_is_the_same_key_used_as_stored_with_one_warning():
+    found = key(keyName='App-Data')
+    client = ScriptedClient(('LIST', None, [found]), ('GET', '/keys/t', found), ('PUT', '/keys/t/memo', {}))
+    result = run_module(KmsKey, {'name': 'app-data', 'memo': 'new memo'}, client)
+    assert result['actions'] == ['set memo'] and result['key']['name'] == 'App-Data'
+    assert len(result['warnings']) == 1 and 'names app-data and the key is stored as App-Data' in result['warnings'][0]
+    assert 'POST /keys' not in client.calls
+
+
+def test_absent_without_region_deletes_the_key_found_in_kr_once_then_reports_ok():
+    kr_key = key(keyTag=KR_TAG)
+    clients = {None: ScriptedClient(('LIST', None, [])), 'JPN': ScriptedClient(('LIST', None, [])),
+               'KR': ScriptedClient(('LIST', None, [kr_key]), ('POST', '/keys/%s/request-deletion' % KR_TAG, {}))}
+    result = run_module(KmsKey, {'name': 'app', 'state': 'absent'}, clients)
+    assert result['actions'] == ['request deletion'] and result['key']['region'] == 'KR'
+    assert 'the KR boundary has it' in result['warnings'][0]
+    clients = {None: ScriptedClient(('LIST', None, [])), 'JPN': ScriptedClient(('LIST', None, [])),
+               'KR': ScriptedClient(('LIST', None, [key(keyTag=KR_TAG, status='REVOKE')]))}
+    assert run_module(KmsKey, {'name': 'app', 'state': 'absent'}, clients)['changed'] is False
+
+
+def test_region_global_keeps_a_name_in_the_global_boundary_and_warns_about_the_kr_key():
+    clients = {None: ScriptedClient(('LIST', None, []), ('POST', '/keys', key())),
+               'KR': ScriptedClient(('LIST', None, [key(keyTag=KR_TAG)])), 'JPN': ScriptedClient(('LIST', None, []))}
+    result = run_module(KmsKey, {'name': 'app', 'region': 'global'}, clients)
+    assert result['actions'] == ['create key'] and result['key']['region'] is None
+    assert 'the KR boundary has one (key_tag %s)' % KR_TAG in ' '.join(result['warnings'])
+
+
+def test_a_name_in_two_isolation_boundaries_and_none_in_global_fails_without_a_write():
+    clients = {None: ScriptedClient(('LIST', None, [])), 'KR': ScriptedClient(('LIST', None, [key(keyTag=KR_TAG)])),
+               'JPN': ScriptedClient(('LIST', None, [key(keyTag='jpn-' + 'b' * 64)]))}
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsKey, {'name': 'app', 'enabled': False}, clients)
+    assert 'the KR and JPN boundaries each have one' in failed.value.result['msg']
+    assert failed.value.result['actions'] == []
+
+
+def test_a_prefixed_tag_without_region_is_one_read_in_its_boundary():
+    clients = {None: ScriptedClient(), 'JPN': ScriptedClient(), 'KR': ScriptedClient(('GET', '/keys/' + KR_TAG, key(keyTag=KR_TAG)))}
+    result = run_module(KmsKey, {'key_tag': KR_TAG}, clients)
+    assert result['changed'] is False and result['key']['region'] == 'KR'
+    assert [len(client.calls) for client in clients.values()] == [0, 0, 1]
+
+
+def test_a_region_that_contradicts_the_tag_prefix_fails_before_any_request():
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsKey, {'key_tag': KR_TAG, 'region': 'JPN'}, ScriptedClient())
+    assert 'region JPN contradicts key_tag %s, whose prefix kr- names a key of the KR boundary' % KR_TAG \
+        in failed.value.result['msg']
+
+
+def test_a_period_of_0_without_auto_rotation_is_not_set_and_turning_rotation_on_predicts_90_days():
+    off = key(isAutoRotation=False, rotationPeriod=0)
+    client = ScriptedClient(('LIST', None, [off]), ('GET', '/keys/t', off))
+    result = run_module(KmsKey, {'name': 'app', 'auto_rotation': False}, client)
+    assert result['changed'] is False and result['key']['rotation_period'] is None
+    client = ScriptedClient(('LIST', None, [off]), ('GET', '/keys/t', off))
+    result = run_module(KmsKey, {'name': 'app', 'auto_rotation': True}, client, check_mode=True)
+    assert result['actions'] == ['enable auto rotation'] and result['key']['rotation_period'] == 90
+
+
+def test_a_create_that_another_job_won_manages_the_key_it_finds():
+    from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
+    duplicate = KmsApiError('a key named app already exists', status=409, code='DUPLICATE', method='POST', path='/keys')
+    theirs = key(keyName='app')
+    clients = {None: ScriptedClient(('LIST', None, []), ('POST', '/keys', duplicate), ('LIST', None, [theirs]),
+                                    ('GET', '/keys/t', theirs), ('POST', '/keys/t/disable', {})),
+               'KR': ScriptedClient(('LIST', None, [])), 'JPN': ScriptedClient(('LIST', None, []))}
+    result = run_module(KmsKey, {'name': 'app', 'enabled': False}, clients)
+    assert result['actions'] == ['disable'] and result['key']['status'] == 'DISABLE'
+    assert 'was created by another task or job while this task created it' in ' '.join(result['warnings'])

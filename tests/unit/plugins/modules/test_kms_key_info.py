@@ -14,7 +14,7 @@ from ansible_collections.ncloud.kms.tests.unit.plugins.modules.module_runner imp
 BAD_INPUT = [
     ({'name': '9lives'}, 'name must start with a letter'),
     ({'status': 'DELETED'}, 'value of status must be one of: ENABLE, DISABLE, REVOKE'),
-    ({'region': 'EU'}, 'value of region must be one of: KR, JPN'),
+    ({'region': 'EU'}, 'value of region must be one of: global, KR, JPN'),
     ({'details': 'often'}, "argument 'details' is of type"),
     ({'secret_key': ''}, 'secret_key is required'),
     ({'endpoint_jpn': 'http://192.168.1.1'}, 'endpoint_jpn uses plain http://'),

@@ -97,3 +97,14 @@ def test_a_key_found_nowhere_in_check_mode_is_predicted_as_migrated(disable, act
                         clients, check_mode=True)
     assert result['changed'] is True and result['actions'] == actions and result['key'] == {}
     assert 'the prediction cannot be exact' in result['warnings'][0]
+
+
+def test_a_kr_tag_is_looked_for_in_kr_only_and_a_jpn_tag_cannot_move():
+    kr_tag = 'kr-' + 'c' * 64
+    clients = boundaries([], [('GET', '/keys/' + kr_tag, {'keyTag': kr_tag, 'keyName': 'app', 'status': 'DISABLE'})])
+    result = run_module(KmsKeyMigrate, {'key_tag': kr_tag, 'target_region': 'KR'}, clients)
+    assert result['changed'] is False and result['key']['key_tag'] == kr_tag
+    assert [len(client.calls) for client in clients.values()] == [0, 1, 0]
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsKeyMigrate, {'key_tag': kr_tag, 'target_region': 'JPN'}, boundaries())
+    assert 'lives in the KR isolation boundary (its tag says so)' in failed.value.result['msg']

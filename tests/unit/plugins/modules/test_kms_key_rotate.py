@@ -22,7 +22,7 @@ BAD_INPUT = [
     ({'name': 'app', 'max_age': 3651}, 'max_age must be between 1 and 3650 days'),
     ({'name': '9app', 'force': True}, 'name must start with a letter'),
     ({'force': True}, 'one of the following is required: name, key_tag'),
-    ({'name': 'app', 'force': True, 'region': 'EU'}, 'value of region must be one of: KR, JPN'),
+    ({'name': 'app', 'force': True, 'region': 'EU'}, 'value of region must be one of: global, KR, JPN'),
 ]
 
 
@@ -59,8 +59,9 @@ def test_a_key_that_cannot_rotate_fails_before_any_write(status, message):
 
 @pytest.mark.parametrize('args, rotated', [({'max_age': 90}, False), ({'force': True}, True)])
 def test_a_missing_key_in_check_mode_warns_and_predicts_what_the_real_run_does(args, rotated):
-    result = run_module(KmsKeyRotate, dict(args, name='app'), ScriptedClient(('LIST', None, [])), check_mode=True)
+    nowhere = ScriptedClient(('LIST', None, []), ('LIST', None, []), ('LIST', None, []))  # global, KR, JPN
+    result = run_module(KmsKeyRotate, dict(args, name='app'), nowhere, check_mode=True)
     assert result['rotated'] is rotated and result['changed'] is rotated
     assert result['actions'] == (['rotate'] if rotated else [])
-    assert 'was not found in the global boundary' in result['warnings'][0]
+    assert 'was not found in any boundary (global, KR, JPN)' in result['warnings'][0] and nowhere.script == []
     assert ('the prediction cannot be exact' in result['warnings'][0]) is rotated
