@@ -9,7 +9,6 @@ live in ``base.KmsModule``.
 
 import datetime
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 try:
     from urllib.parse import quote
@@ -167,6 +166,7 @@ def all_keys(client):
     queries = [(('pageNo', page), ('pageSize', PAGE_SIZE)) for page in range(2, total_pages + 1)]
     if not queries:
         return keys
+    from concurrent.futures import ThreadPoolExecutor  # only for a listing of more than one page
     with ThreadPoolExecutor(max_workers=min(PARALLEL_PAGES, len(queries))) as pool:
         pages = list(pool.map(lambda query: list_page(list_answer(client, query), build_uri('/keys', query))[0], queries))
     for page in pages:
@@ -341,6 +341,7 @@ def find_named_each(clients, names, keep_errors=False):
             return exc
     if not clients:
         return []
+    from concurrent.futures import ThreadPoolExecutor  # only on this path: a task that finds its key needs no thread
     with ThreadPoolExecutor(max_workers=len(clients)) as pool:
         return list(pool.map(look, clients))
 
