@@ -96,7 +96,7 @@ from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import HAS_REQUESTS, KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
-    CONNECTION_OPTIONS, UNPREFIXED, KmsConnection, boundary_name, option_region, tag_contradiction, tag_region,
+    CONNECTION_OPTIONS, UNPREFIXED, KmsConnection, option_region, tag_contradiction, tag_region,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     CryptoError, KmsCrypto, check_ciphertexts, encode_context, to_b64,
@@ -149,9 +149,7 @@ class LookupModule(LookupBase):
         for warning in warnings:
             display.warning('kms_decrypt: %s' % warning)
         if key_name not in found:
-            where = ('the %s boundary' % boundary_name(region)) if option is not None or not connection.other_regions() \
-                else 'any boundary (global, %s)' % ', '.join(connection.other_regions())
-            raise CryptoError('no key named %s in %s' % (key_name, where))
+            raise CryptoError('no key named %s in %s' % (key_name, connection.searched(region, option is None)))
         return found[key_name], connection.client(region)
 
     def decrypt(self, connection, terms):

@@ -25,7 +25,7 @@ from ansible_collections.ncloud.kms.plugins.module_utils.client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, KmsApiError,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
-    GLOBAL, REGION_CHOICES, UNPREFIXED, KmsConnection, boundary_name, connection_argument_spec, option_region,
+    GLOBAL, REGION_CHOICES, UNPREFIXED, KmsConnection, connection_argument_spec, option_region,
     tag_contradiction, tag_region,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import CryptoError
@@ -298,9 +298,7 @@ class KmsModule(object):
     def where(self):
         """Where a missing key was looked for: its boundary, or every boundary a name without region follows."""
         p = self.params
-        if p.get('key_tag') is None and p.get('region') is None and self.connection.other_regions():
-            return 'any boundary (global, %s)' % ', '.join(self.connection.other_regions())
-        return 'the %s boundary' % boundary_name(self.region)
+        return self.connection.searched(self.region, p.get('key_tag') is None and p.get('region') is None)
 
     def describe_selector(self):
         """'no key named NAME' or 'no key has key_tag TAG', and where, for a missing-key message."""

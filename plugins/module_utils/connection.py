@@ -196,6 +196,13 @@ class KmsConnection(object):
         """The isolation boundaries of the site (those a name without a region is followed into)."""
         return [region for region in REGIONS if (self.options['site'], region) in BASE_URLS]
 
+    def searched(self, region, by_name_without_region):
+        """Where a missing key was looked for, for messages: its boundary, or every boundary of the site when a name
+        without region was followed (global first, then the isolation boundaries)."""
+        if by_name_without_region and self.other_regions():
+            return 'any boundary (global, %s)' % ', '.join(self.other_regions())
+        return 'the %s boundary' % boundary_name(region)
+
     def base_url(self, region=GLOBAL):
         override = self.options.get(ENDPOINT_OPTIONS[region])
         if override:
