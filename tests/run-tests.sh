@@ -17,7 +17,9 @@
 #                                build-install, against the built collection
 #   reliability                  the faults target with 3 seeds, the reliability target (transport, TLS, 20 forks,
 #                                secrets scans) and the bad-input unit cases, with their figures
-#   all                          sanity, units, integration, lint, build-install, publish, awx, compat (make test)
+#   all                          make test, in two lanes at once (one per core of CI's 2-core machine): sanity, units,
+#                                integration, lint, build-install, publish and awx in the foreground; compat beside
+#                                them, into .tmp/compat.log, printed when it ends
 #   matrix                       sanity, units and integration on every row of tests/matrix/versions.txt
 #                                (KMS_MATRIX_ROWS="2.17.14 2.18.19" runs only those rows)
 #
@@ -191,6 +193,51 @@ run_matrix() {
     return "$failed"
 }
 
+kill_tree() {
+    # Stop a process and everything it started, the children first.
+    local child
+    for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+        kill_tree "$child"
+    done
+    kill "$1" 2>/dev/null || true
+}
+
+run_all() {
+    # make test: two lanes, one per core of CI's 2-core machine. Lane 1 (in the foreground) runs the main
+    # ansible-core's stages; lane 2 runs the compat rows (oldest and newest ansible-core) at the same time, into a
+    # log that is printed whole when it ends. Most stages keep about one core busy, so the lanes overlap well.
+    local compat_log="$repo/.tmp/compat.log" compat_pid compat_status=0
+    mkdir -p "$repo/.tmp"
+    "$0" compat >"$compat_log" 2>&1 &
+    compat_pid=$!
+    # A failing lane 1 ends make test; lane 2 must not run on without it.
+    trap 'kill_tree "$compat_pid"' EXIT
+    echo ">>> lane 2 (compat: oldest and newest ansible-core) runs beside this one, into $compat_log"
+    seed_get_pip
+    prepare_collection
+    timed "sanity (ansible-core $core_version, py$python_version)" run_sanity
+    timed "units" run_units
+    timed "integration (every target; faults with 1 seed)" run_integration
+    timed "lint" run_lint
+    timed "build-install-run" run_build_install
+    timed "publish checks" run_publish
+    timed "AWX jobs (ansible-runner, navigator, concurrent jobs)" run_awx
+    local lane_end
+    lane_end=$(date +%s)
+    wait "$compat_pid" || compat_status=$?
+    trap - EXIT
+    echo
+    echo "=== lane 2: compat (oldest and newest ansible-core), $compat_log ==="
+    cat "$compat_log"
+    timings+=("$(printf '%-44s %5ds' "lane 1 waited for lane 2" $(( $(date +%s) - lane_end )))")
+    print_timings
+    if [ "$compat_status" != 0 ]; then
+        echo "FAIL: lane 2 (compat) failed with status $compat_status; its log is above" >&2
+        return "$compat_status"
+    fi
+    echo "all test stages passed: sanity, units, integration, lint, build-install-run, publish, AWX jobs, compat (oldest and newest)"
+}
+
 case "$what" in
     sanity|units|integration|ansible-doc|reliability)
         seed_get_pip
@@ -209,19 +256,6 @@ case "$what" in
     awx) run_awx ;;
     compat) run_compat; print_timings ;;
     matrix) mkdir -p "$repo/.tmp/matrix"; run_matrix ;;
-    all)
-        seed_get_pip
-        prepare_collection
-        timed "sanity (ansible-core $core_version, py$python_version)" run_sanity
-        timed "units" run_units
-        timed "integration (every target; faults with 1 seed)" run_integration
-        timed "lint" run_lint
-        timed "build-install-run" run_build_install
-        timed "publish checks" run_publish
-        timed "AWX jobs (ansible-runner, navigator, concurrent jobs)" run_awx
-        run_compat
-        print_timings
-        echo "all test stages passed: sanity, units, integration, lint, build-install-run, publish, AWX jobs, compat (oldest and newest)"
-        ;;
+    all) run_all ;;
     *) echo "usage: $0 [sanity|units|integration|lint|build-install|publish|awx|compat|ansible-doc|reliability|matrix|all]" >&2; exit 2 ;;
 esac
