@@ -22,14 +22,12 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import (
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, KmsApiError,
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, CryptoError, KmsApiError,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
     GLOBAL, REGION_CHOICES, UNPREFIXED, KmsConnection, connection_argument_spec, option_region,
     tag_contradiction, tag_region,
 )
-from ansible_collections.ncloud.kms.plugins.module_utils.crypto import CryptoError
-from ansible_collections.ncloud.kms.plugins.module_utils.key_cache import KeyCache
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
     KeyConflict, find_key, full_record, get_versions, key_path, locate_names, name_problem, read_back,
 )
@@ -261,7 +259,10 @@ class KmsModule(object):
     def locate(self, names):
         """``{name asked: list record}`` of the task's names by the region rule (``keys.locate_names``); sets
         ``self.region`` to the boundary they are in, or where a new key goes, and says what the rule found."""
-        cache = KeyCache(writable=not self.check_mode) if self.params['key_cache'] else None
+        cache = None
+        if self.params['key_cache']:
+            from ansible_collections.ncloud.kms.plugins.module_utils.key_cache import KeyCache  # only when it is on
+            cache = KeyCache(writable=not self.check_mode)
         found, self.region, warnings = locate_names(self.client, names, self.params.get('region'), self.params['site'],
                                                     cache=cache)
         for warning in warnings:
@@ -276,6 +277,15 @@ class KmsModule(object):
             return find_key(self.client(self.region), key_tag=key_tag)
         found = self.locate([name]).get(name)
         return full_record(self.client(self.region), found) if full else found
+
+    def find_existing_key(self):
+        """The task's key (``name`` or ``key_tag``), for a module that acts on a key and never creates one: a missing
+        key fails, or in check mode warns (``key_missing``) and gives None."""
+        p = self.params
+        key = self.find_task_key(p['name'], p['key_tag'])
+        if key is None:
+            self.key_missing('key %s was not found in %s' % (p['name'] or p['key_tag'], self.where()))
+        return key
 
     def key_missing(self, message):
         """A key the task needs is not there. Outside check mode a failure; in check mode a warning, because an

@@ -59,6 +59,11 @@ CLOCK_HINT = ("check access_key and secret_key, and that this controller's clock
               "5 minutes of the real time (NCP rejects signatures with an older or newer timestamp)")
 
 
+class CryptoError(Exception):
+    """A crypto request that cannot be made or did not work; the message never holds a plaintext. Raised by
+    ``crypto.py``; declared here so that ``base.main`` knows it without importing crypto into every module."""
+
+
 class KmsApiError(Exception):
     """One failed KMS request, whatever shape the failure arrived in."""
 

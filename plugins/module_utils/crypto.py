@@ -15,7 +15,7 @@ and context is not sent again (and ``keys.locate_names(..., remember=True)`` res
 import base64
 import re
 
-from ansible_collections.ncloud.kms.plugins.module_utils.client import INVALID_RESPONSE, KmsApiError
+from ansible_collections.ncloud.kms.plugins.module_utils.client import INVALID_RESPONSE, CryptoError, KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import describe_key, key_path
 
 MAX_DATA_BYTES = 32 * 1024   # plaintext of one encrypt request (doc: 32 KB; assumed: for all items of an array)
@@ -27,10 +27,6 @@ CIPHERTEXT = re.compile(r'^ncpkms:v(\d+):([A-Za-z0-9+/_-]+={0,2})$')
 
 # Per process: (endpoint, access key, tag, context, ciphertext) -> bytes. Key names are remembered by keys.locate_names.
 _DECRYPTED = {}
-
-
-class CryptoError(Exception):
-    """A crypto request that cannot be made or did not work; the message never holds a plaintext."""
 
 
 def to_b64(data):

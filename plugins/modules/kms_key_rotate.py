@@ -187,11 +187,7 @@ class KmsKeyRotate(KmsModule):
     # ---- find ----------------------------------------------------------------------------------
 
     def find(self):
-        p = self.params
-        key = self.find_task_key(p['name'], p['key_tag'])
-        if key is None:
-            self.key_missing('key %s was not found in %s' % (p['name'] or p['key_tag'], self.where()))
-        return key
+        return self.find_existing_key()
 
     def predicted_writes(self):
         """A key an earlier task creates has a new version 1: force rotates it, max_age finds it not due."""

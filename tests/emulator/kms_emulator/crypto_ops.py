@@ -62,6 +62,11 @@ class CryptoOps(object):
             record['secret'] = crypto.new_secret()  # a key from an older state file
         return record['secret']
 
+    @staticmethod
+    def _version_disabled(key, version):
+        """A disabled version cannot decrypt its ciphertexts (doc, v3)."""
+        return any(v['version'] == version and v['status'] != 'ENABLE' for v in key['versions'])
+
     # ---- API operations ----------------------------------------------------------------------------
 
     def encrypt(self, req):
@@ -89,6 +94,9 @@ class CryptoOps(object):
             opened = []
             for item in items:
                 parsed = crypto.parse(item)
+                if parsed and self._version_disabled(key, parsed[0]):
+                    raise KmsError(422, 'UNPROCESSABLE_ENTITY', 'Invalid status: version %d of this key is disabled and '
+                                   'cannot decrypt' % parsed[0])
                 secret = parsed and self._secret(key, parsed[0])
                 plaintext = secret and crypto.unseal(secret, parsed[1], context)
                 if plaintext is None:
@@ -103,6 +111,9 @@ class CryptoOps(object):
             record = next((v for v in key['versions'] if v['version'] == version), None)
             if record is None:
                 raise bad_request('keyVersion %s does not exist' % version)
+            if record['status'] != 'ENABLE':
+                raise KmsError(422, 'UNPROCESSABLE_ENTITY', 'Invalid status: version %d is disabled and cannot give '
+                               'its public key' % version)
             if not record.get('publicKey'):
                 make = crypto.rsa_public_pem if key['keyType'] == 'RSA2048' else crypto.ecdsa_public_pem
                 record['publicKey'] = make()

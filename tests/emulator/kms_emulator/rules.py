@@ -101,7 +101,8 @@ def nrn(boundary, tag):
 
 # One API request as a store operation sees it: the boundary it reached, the key tag in its path (or None),
 # its query parameters and its JSON body. Every operation of the route table takes one.
-Request = collections.namedtuple('Request', 'boundary tag query body')
+# version: the {version} of a per-version path (keys/{tag}/versions/{version}/...), else None.
+Request = collections.namedtuple('Request', 'boundary tag query body version', defaults=(None,))
 
 
 def int_param(query, name, default):

@@ -82,6 +82,8 @@ ROUTES = (
     ('POST', r'/keys/(?P<tag>[^/]+)/disable-auto-rotation', 'disable_auto_rotation'),
     ('PUT', r'/keys/(?P<tag>[^/]+)/rotation-period', 'set_rotation_period'),
     ('GET', r'/keys/(?P<tag>[^/]+)/versions', 'versions'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/versions/(?P<version>[^/]+)/enable', 'enable_version'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/versions/(?P<version>[^/]+)/disable', 'disable_version'),
     ('POST', r'/keys/(?P<tag>[^/]+)/migrate', 'migrate'),
     ('POST', r'/keys/(?P<tag>[^/]+)/encrypt', 'encrypt'),
     ('POST', r'/keys/(?P<tag>[^/]+)/decrypt', 'decrypt'),
@@ -257,7 +259,8 @@ class Emulator(object):
         for route_method, pattern, name in COMPILED_ROUTES:
             match = pattern.match(path)
             if match and route_method == method:
-                request = Request(boundary, match.groupdict().get('tag'), query, body)
+                groups = match.groupdict()
+                request = Request(boundary, groups.get('tag'), query, body, groups.get('version'))
                 return name, getattr(self.store, name)(request)
         raise GatewayError(404, '300', 'Not Found', 'no operation %s %s' % (method, path))
 

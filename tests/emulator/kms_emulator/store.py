@@ -20,6 +20,6 @@ class Store(KeyStore, VersionOps, CryptoOps):
     """Every operation the route table names."""
 
     @staticmethod
-    def request(boundary, tag=None, query=None, body=None):
+    def request(boundary, tag=None, query=None, body=None, version=None):
         """A ``Request`` for calling an operation directly (admin controls, tests)."""
-        return Request(boundary, tag, query or {}, body or {})
+        return Request(boundary, tag, query or {}, body or {}, version)

@@ -83,6 +83,42 @@ class VersionOps(object):
             return {'keyTag': key['keyTag'], 'currentVersion': key['currentVersion'],
                     'versionList': [dict((f, v.get(f)) for f in VERSION_FIELDS) for v in key['versions']]}
 
+    def enable_version(self, req):
+        return self._set_version_status(req, 'ENABLE')
+
+    def disable_version(self, req):
+        return self._set_version_status(req, 'DISABLE')
+
+    def _set_version_status(self, req, status):
+        """Enable or disable one version (doc): only a version of an ENABLE key, and never the current version
+        disabled. Answers version, status and statusDate, no keyTag (doc). Asking for the status a version
+        already has answers it unchanged (assumed: the page names no error for it)."""
+        with self.lock:
+            key = self._key(req.boundary, req.tag)
+            if key['status'] != 'ENABLE':
+                raise wrong_state(key, 'enable or disable a version of')
+            record = self.version_of(key, req.version)
+            if status == 'DISABLE' and record['version'] == key['currentVersion']:
+                raise KmsError(422, 'UNPROCESSABLE_ENTITY', 'Invalid status: the current version (%d) cannot be '
+                               'disabled' % record['version'])
+            if record['status'] != status:
+                record['status'] = status
+                record['statusDate'] = self.now_ms()
+                self.save()
+            return {'version': record['version'], 'status': record['status'], 'statusDate': record['statusDate']}
+
+    @staticmethod
+    def version_of(key, version):
+        """The version record of ``version`` (path text or int); 404 when the key has no such version."""
+        try:
+            number = int(version)
+        except (TypeError, ValueError):
+            raise KmsError(400, 'INVALID_REQUEST', 'version must be a number: %s' % version)
+        record = next((v for v in key['versions'] if v['version'] == number), None)
+        if record is None:
+            raise KmsError(404, 'NOT_FOUND', 'key %s has no version %d' % (key['keyTag'], number))
+        return record
+
     # ---- test controls (admin API) -------------------------------------------------------------
 
     def age(self, days):

@@ -231,6 +231,44 @@ def test_rotation_versions_and_auto_rotation(emulator):
     assert post(emulator, tag, 'rotate').status_code == 422
 
 
+def version_status(emu, tag, version, action):
+    return call(emu, 'POST', '/kms/v1/keys/%s/versions/%s/%s' % (tag, version, action))
+
+
+def test_single_versions_are_enabled_and_disabled_but_never_the_current_one(emulator):
+    tag = create(emulator)['keyTag']
+    post(emulator, tag, 'rotate')
+    off = version_status(emulator, tag, 1, 'disable')
+    assert off.status_code == 200 and set(off.json()['data']) == {'version', 'status', 'statusDate'}
+    assert off.json()['data']['status'] == 'DISABLE'
+    assert [v['status'] for v in versions_of(emulator, tag)['versionList']] == ['DISABLE', 'ENABLE']
+    again = version_status(emulator, tag, 1, 'disable').json()['data']
+    assert again == off.json()['data']          # the status it has: answered unchanged, same date
+    current = version_status(emulator, tag, 2, 'disable')
+    assert current.status_code == 422 and 'current version' in current.json()['msg']
+    assert version_status(emulator, tag, 7, 'enable').status_code == 404
+    assert version_status(emulator, tag, 'x', 'enable').status_code == 400
+    assert version_status(emulator, tag, 1, 'enable').json()['data']['status'] == 'ENABLE'
+    post(emulator, tag, 'disable')
+    assert version_status(emulator, tag, 1, 'disable').status_code == 422   # a version of a disabled key: neither
+
+
+def test_a_disabled_version_neither_decrypts_nor_gives_its_public_key(emulator):
+    tag = create(emulator, 'aes')['keyTag']
+    old = crypto_call(emulator, tag, 'encrypt', {'plaintext': b64(b'old')}).json()['data']['ciphertext']
+    post(emulator, tag, 'rotate')
+    version_status(emulator, tag, 1, 'disable')
+    refused = crypto_call(emulator, tag, 'decrypt', {'ciphertext': old})
+    assert refused.status_code == 422 and 'version 1' in refused.json()['msg']
+    version_status(emulator, tag, 1, 'enable')
+    assert crypto_call(emulator, tag, 'decrypt', {'ciphertext': old}).json()['data'] == {'plaintext': b64(b'old')}
+    rsa = create(emulator, 'rsa', keyType='RSA2048')['keyTag']
+    post(emulator, rsa, 'rotate')
+    version_status(emulator, rsa, 1, 'disable')
+    assert crypto_call(emulator, rsa, 'get-pub-key', {'keyVersion': 1}).status_code == 422
+    assert crypto_call(emulator, rsa, 'get-pub-key', {'keyVersion': 2}).status_code == 200
+
+
 def test_rename_and_memo(emulator):
     tag = create(emulator, 'alpha')['keyTag']
     create(emulator, 'beta')
@@ -661,7 +699,7 @@ def test_garbage_to_every_operation_is_answered_never_dropped(emulator, body):
     tags = {'AES256': create(emulator, 'garbage-aes')['keyTag'], 'RSA2048': create(emulator, 'garbage-rsa', keyType='RSA2048')['keyTag']}
     for method, pattern, name in ROUTES:
         tag = tags['RSA2048' if name == 'public_key' else 'AES256']
-        uri = '/kms/v1' + pattern.replace('(?P<tag>[^/]+)', tag)
+        uri = '/kms/v1' + pattern.replace('(?P<tag>[^/]+)', tag).replace('(?P<version>[^/]+)', '1')
         headers = signed_headers(method, uri)
         answer = requests.request(method, emulator.urls()['global'] + uri, headers=headers, data=body, timeout=5)
         assert answer.status_code < 500, (name, answer.status_code, answer.text)
