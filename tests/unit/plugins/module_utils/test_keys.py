@@ -6,7 +6,7 @@
 import pytest
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import KeyConflict, find_key, find_named, get_key, locate_names
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import KeyConflict, find_key, find_named, get_key, iso_utc, locate_names
 from ansible_collections.ncloud.kms.tests.unit.plugins.fake_clients import ScriptedClient
 
 
@@ -106,3 +106,11 @@ def test_a_list_answered_403_says_the_account_may_read_no_key_there_and_names_th
     with pytest.raises(KmsApiError) as caught:
         find_named(ForbiddenClient(), ['app'])
     assert 'the KR boundary refused to list its keys (403)' in str(caught.value) and 'Permission Denied' in str(caught.value)
+
+
+@pytest.mark.parametrize('milliseconds, text', [
+    (0, '1970-01-01T00:00:00.000Z'), (1796172371123, '2026-12-02T00:46:11.123Z'), ('86399999', '1970-01-01T23:59:59.999Z'),
+    (None, None), ('', None),
+])
+def test_api_dates_read_as_iso_8601_utc_with_milliseconds(milliseconds, text):
+    assert iso_utc(milliseconds) == text
