@@ -17,9 +17,10 @@
 #                                build-install, against the built collection
 #   reliability                  the faults target with 3 seeds, the reliability target (transport, TLS, 20 forks,
 #                                secrets scans) and the bad-input unit cases, with their figures
-#   all                          make test, in two lanes at once (one per core of CI's 2-core machine): sanity, units,
-#                                integration, lint, build-install, publish and awx in the foreground; compat beside
-#                                them, into .tmp/compat.log, printed when it ends
+#   all                          make test, in lanes at once (CI has 2 cores): sanity, units, the role targets, lint,
+#                                build-install, publish and awx in the foreground; beside them the script targets and
+#                                the compat stage of the oldest and of the newest ansible-core, each into
+#                                .tmp/lanes/<lane>.log, printed when it ends
 #   matrix                       sanity, units and integration on every row of tests/matrix/versions.txt
 #                                (KMS_MATRIX_ROWS="2.17.14 2.18.19" runs only those rows)
 #
@@ -41,6 +42,8 @@ export PATH="$bin:$PATH"
 python_version="$("$bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 core_version="$("$bin/python" -c 'import ansible; print(ansible.__version__)' 2>/dev/null || "$bin/ansible" --version | sed -n '1s/.*core \([0-9.]*\).*/\1/p')"
 
+test_root_base="${TMPDIR:-/tmp}/ncloud-kms-test-$(printf '%s' "$repo" | sha256sum | cut -c1-12)-$core_version"
+
 # ansible-test bootstraps pip in its own virtual environments with a downloaded get-pip script;
 # that host is not reachable here, so an offline stand-in is put in its cache.
 seed_get_pip() {
@@ -58,7 +61,7 @@ PY
 # ansible-test must run from .../ansible_collections/ncloud/kms. The copy lives outside the checkout: inside it,
 # ansible-test would list files through the checkout's git and see none of the (git-ignored) copy.
 prepare_collection() {
-    test_root="${KMS_TEST_ROOT:-${TMPDIR:-/tmp}/ncloud-kms-test-$(printf '%s' "$repo" | sha256sum | cut -c1-12)-$core_version}"
+    test_root="${KMS_TEST_ROOT:-$test_root_base}"
     collection="$test_root/ansible_collections/ncloud/kms"
     rm -rf "$collection"
     mkdir -p "$collection"
@@ -203,38 +206,55 @@ kill_tree() {
 }
 
 run_all() {
-    # make test: two lanes, one per core of CI's 2-core machine. Lane 1 (in the foreground) runs the main
-    # ansible-core's stages; lane 2 runs the compat rows (oldest and newest ansible-core) at the same time, into a
-    # log that is printed whole when it ends. Most stages keep about one core busy, so the lanes overlap well.
-    local compat_log="$repo/.tmp/compat.log" compat_pid compat_status=0
-    mkdir -p "$repo/.tmp"
-    "$0" compat >"$compat_log" 2>&1 &
-    compat_pid=$!
-    # A failing lane 1 ends make test; lane 2 must not run on without it.
-    trap 'kill_tree "$compat_pid"' EXIT
-    echo ">>> lane 2 (compat: oldest and newest ansible-core) runs beside this one, into $compat_log"
+    # make test: lanes at once, so that both cores of CI's 2-core machine stay busy. In the foreground: sanity, units,
+    # the role targets, lint, build-install, publish and AWX on the main ansible-core. Beside it, each into
+    # .tmp/lanes/<lane>.log (printed whole when it ends): the script targets (faults, reliability, variants: much of
+    # their time is waiting on timeouts and retries), and the compat stage of the oldest and of the newest ansible-core.
+    local scripts="faults reliability variants" core py role name status failed=0 lane_end
+    lane_names=() lane_pids=()   # global: the EXIT trap reads them
+    mkdir -p "$repo/.tmp/lanes"
+    start_lane() {
+        local lane="$1"
+        shift
+        "$@" >"$repo/.tmp/lanes/$lane.log" 2>&1 &
+        lane_pids+=("$!")
+        lane_names+=("$lane")
+        echo ">>> lane $lane runs beside this one, into .tmp/lanes/$lane.log"
+    }
+    # A failing foreground lane ends make test; the lanes beside it must not run on without it.
+    trap 'for pid in "${lane_pids[@]}"; do kill_tree "$pid"; done' EXIT
+    start_lane scripts env KMS_TEST_ROOT="$test_root_base-scripts" "$0" integration $scripts
+    while read -r core py role; do
+        [ "$role" = oldest ] || [ "$role" = newest ] || continue
+        start_lane "compat-$core" env KMS_MATRIX_ROWS="$core" "$0" compat
+    done < <(matrix_rows)
     seed_get_pip
     prepare_collection
     timed "sanity (ansible-core $core_version, py$python_version)" run_sanity
     timed "units" run_units
-    timed "integration (every target; faults with 1 seed)" run_integration
+    timed "integration: role targets" run_integration $(printf -- '--exclude %s ' $scripts)
     timed "lint" run_lint
     timed "build-install-run" run_build_install
     timed "publish checks" run_publish
     timed "AWX jobs (ansible-runner, navigator, concurrent jobs)" run_awx
-    local lane_end
     lane_end=$(date +%s)
-    wait "$compat_pid" || compat_status=$?
+    for index in "${!lane_pids[@]}"; do
+        name="${lane_names[$index]}"
+        status=0
+        wait "${lane_pids[$index]}" || status=$?
+        echo
+        echo "=== lane $name (exit $status), .tmp/lanes/$name.log ==="
+        cat "$repo/.tmp/lanes/$name.log"
+        if [ "$status" != 0 ]; then
+            echo "FAIL: lane $name failed with status $status; its log is above" >&2
+            failed=1
+        fi
+    done
     trap - EXIT
-    echo
-    echo "=== lane 2: compat (oldest and newest ansible-core), $compat_log ==="
-    cat "$compat_log"
-    timings+=("$(printf '%-44s %5ds' "lane 1 waited for lane 2" $(( $(date +%s) - lane_end )))")
+    timings+=("$(printf '%-44s %5ds' "the foreground waited for the other lanes" $(( $(date +%s) - lane_end )))")
     print_timings
-    if [ "$compat_status" != 0 ]; then
-        echo "FAIL: lane 2 (compat) failed with status $compat_status; its log is above" >&2
-        return "$compat_status"
-    fi
+    grep -h -A20 '^=== stage times' "$repo"/.tmp/lanes/compat-*.log | grep -v '^===\|^--$' || true
+    [ "$failed" = 0 ] || return 1
     echo "all test stages passed: sanity, units, integration, lint, build-install-run, publish, AWX jobs, compat (oldest and newest)"
 }
 

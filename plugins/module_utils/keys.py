@@ -46,6 +46,8 @@ RECORD_FIELDS = (
     ('keystoreId', 'keystore_id', False),
     ('registerDate', 'created', True),
     ('destroyDate', 'deletion_date', True),
+    ('isAclEnabled', 'ip_acl', False),       # from the key's ACL (get_acl), read only when asked
+    ('allowedIpList', 'allowed_ips', False),
 )
 
 
@@ -92,6 +94,15 @@ def get_versions(client, key_tag):
         raise KmsApiError('the versions answer for key %s has no currentVersion and versionList' % key_tag, status=200,
                           code=INVALID_RESPONSE, method='GET', path=key_path(key_tag, 'versions'))
     return data['currentVersion'], versions
+
+
+def get_acl(client, key_tag):
+    """The key's IP ACL, ``{'isAclEnabled': bool, 'allowedIpList': [addresses]}`` (one GET)."""
+    data = client.request('GET', key_path(key_tag, 'acl'))
+    if not isinstance(data, dict) or not isinstance(data.get('isAclEnabled'), bool):
+        raise KmsApiError('the IP ACL answer for key %s has no isAclEnabled' % key_tag, status=200,
+                          code=INVALID_RESPONSE, method='GET', path=key_path(key_tag, 'acl'))
+    return {'isAclEnabled': data['isAclEnabled'], 'allowedIpList': list(data.get('allowedIpList') or [])}
 
 
 def version_record(api_version):

@@ -102,6 +102,30 @@ options:
         leaving it pending deletion for 72 hours. A destroyed key cannot be recovered.
     type: bool
     default: false
+  ip_acl:
+    description:
+      - Whether the key's IP ACL is enabled. The ACL decides which addresses may call the key's token-auth APIs
+        (NCP's documentation); enabling it applies "All Deny" until addresses are listed.
+      - Turning it on while the resulting address list is empty fails before any write, unless the task gives
+        O(allowed_ips=[]) on purpose.
+      - Unset leaves the ACL's state alone. Reading the ACL costs one call, made only when the task gives O(ip_acl)
+        or O(allowed_ips). NCP changes the ACL of an enabled key only (assumed from its API v3).
+    type: bool
+    version_added: 0.3.0
+  allowed_ips:
+    description:
+      - IPv4 addresses the ACL allows. NCP's API 2.0 takes single IPv4 addresses, so no CIDR, IPv6 or C(*).
+      - Order and duplicates do not matter. Unset leaves the list alone. All additions go in one call, all
+        removals in another.
+    type: list
+    elements: str
+    version_added: 0.3.0
+  purge_allowed_ips:
+    description:
+      - V(true) makes the list exactly O(allowed_ips), removing other addresses; V(false) only adds.
+    type: bool
+    default: true
+    version_added: 0.3.0
 extends_documentation_fragment:
   - ncloud.kms.key_selector.region
   - ncloud.kms.auth
@@ -169,6 +193,24 @@ EXAMPLES = r'''
   ncloud.kms.kms_key:
     name: kr-payments
     region: KR
+
+- name: Allow exactly two addresses to call the key's token-auth APIs, and turn the IP ACL on
+  ncloud.kms.kms_key:
+    name: app-data
+    ip_acl: true
+    allowed_ips: [10.0.1.15, 10.0.1.16]
+
+- name: Add an address, keeping the others the ACL lists
+  ncloud.kms.kms_key:
+    name: app-data
+    allowed_ips: [10.0.1.17]
+    purge_allowed_ips: false
+
+- name: Deny every address on purpose (ACL on, empty list)
+  ncloud.kms.kms_key:
+    name: app-data
+    ip_acl: true
+    allowed_ips: []
 
 - name: Schedule deletion (destroyed after 72 hours)
   ncloud.kms.kms_key:
@@ -274,6 +316,15 @@ key:
           the request (NCP's documented delay), unless the API reports the date.
       type: str
       sample: '2026-11-25T10:00:00.000Z'
+    ip_acl:
+      description: Whether the key's IP ACL is enabled; only when the task gives O(ip_acl) or O(allowed_ips).
+      type: bool
+      sample: true
+    allowed_ips:
+      description: The addresses the IP ACL allows; only when the task gives O(ip_acl) or O(allowed_ips).
+      type: list
+      elements: str
+      sample: [10.0.1.15, 10.0.1.16]
 actions:
   description: The writes made, or that check mode would make, in order.
   returned: always
@@ -299,12 +350,14 @@ error:
       sample: a key named app-data already exists
 '''
 
+import ipaddress
+
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KEY_SELECTOR, Change, CreateKey, KmsModule, status_change
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import boundary_name, other_boundaries
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
     KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, deletion_date, describe_key, find_key,
-    find_named_each, full_record, iso_utc, key_record, name_problem,
+    find_named_each, full_record, get_acl, iso_utc, key_record, name_problem,
 )
 
 DEFAULT_ROTATION_PERIOD = 90   # days, when automatic rotation is turned on without a period (doc)
@@ -315,6 +368,29 @@ IMMUTABLE = (
     ('protection', 'protectionType', 'BASIC'),
     ('convergent', 'isConvergent', False),
 )
+NEW_KEY_ACL = {'isAclEnabled': False, 'allowedIpList': []}   # a new key's IP ACL: off, no address (assumed)
+
+
+class AclChange(Change):
+    """A change of the key's IP ACL. A lost answer is confirmed by reading the ACL; address lists compare as sets."""
+
+    def state_now(self, client, key):
+        return get_acl(client, key['keyTag'])
+
+    def holds_on(self, state):
+        return all(sorted(state.get(field) or []) == sorted(value) if isinstance(value, list) else state.get(field) == value
+                   for field, value in self.sets.items())
+
+    def data_from(self, state):
+        return state
+
+
+def is_ipv4(address):
+    try:
+        ipaddress.IPv4Address(address)
+    except ValueError:
+        return False
+    return True
 
 
 class KmsKey(KmsModule):
@@ -330,6 +406,9 @@ class KmsKey(KmsModule):
         rotation_period=dict(type='int'),
         memo=dict(type='str'),
         force_delete=dict(type='bool', default=False),
+        ip_acl=dict(type='bool'),
+        allowed_ips=dict(type='list', elements='str'),
+        purge_allowed_ips=dict(type='bool', default=True),
     )
     module_kwargs = dict(required_one_of=[('name', 'key_tag')], mutually_exclusive=[('rename_from', 'key_tag')],
                          required_by={'rename_from': 'name'})
@@ -357,6 +436,16 @@ class KmsKey(KmsModule):
                       'task sets auto_rotation: false')
         if p['memo'] is not None and len(p['memo']) > MEMO_MAX:
             self.fail('memo must be at most %d characters; got %d' % (MEMO_MAX, len(p['memo'])))
+        for address in p['allowed_ips'] or []:
+            if not is_ipv4(address):
+                self.fail('allowed_ips must hold IPv4 addresses such as 10.0.1.15 (NCP\'s IP ACL takes no CIDR, IPv6 or '
+                          '"*"); got %r' % address)
+        if p['state'] == 'absent' and self.acl_asked():
+            self.fail('ip_acl and allowed_ips need state=present: they set the IP ACL of a key that stays, and '
+                      'state=absent deletes it')
+
+    def acl_asked(self):
+        return self.params['ip_acl'] is not None or self.params['allowed_ips'] is not None
 
     # ---- find ----------------------------------------------------------------------------------
 
@@ -377,6 +466,12 @@ class KmsKey(KmsModule):
                       % (describe_key(named[p['name']]), describe_key(named[p['rename_from']])))
         found = named.get(p['name']) or named.get(p['rename_from'])
         return full_record(self.client(self.region), found) if self.needs_full_record() else found
+
+    def with_acl(self, client, key):
+        """The found key with its IP ACL (one GET), when the task gives an ACL option."""
+        if key is None or not self.acl_asked():
+            return key
+        return dict(key, **get_acl(client, key['keyTag']))
 
     def warn_if_elsewhere(self, outcome):
         """The name is not in the addressed boundary: say so when another boundary of the site has it."""
@@ -428,6 +523,7 @@ class KmsKey(KmsModule):
             changes.append(Change('rename', 'PUT', 'name', body={'keyName': p['name']}, sets={'keyName': p['name']}))
         if enabled is True and status != 'ENABLE':
             changes.append(status_change('enable', 'ENABLE'))
+        changes.extend(self.acl_changes_on(key, 'ENABLE' if enabled is True else status))
         if enabled is False and status == 'ENABLE':
             changes.append(status_change('disable', 'DISABLE'))
         if p['memo'] is not None and (key.get('memo') or '') != p['memo']:
@@ -443,6 +539,44 @@ class KmsKey(KmsModule):
         if p['rotation_period'] is not None and key.get('rotationPeriod') != p['rotation_period']:
             changes.append(Change('set rotation period', 'PUT', 'rotation-period',
                                   body={'rotationPeriod': p['rotation_period']}, sets={'rotationPeriod': p['rotation_period']}))
+        return changes
+
+    def acl_changes_on(self, key, status):
+        """The ACL changes, made while the key is ``status`` (before a disable of the same task, after an enable):
+        NCP changes the ACL of an enabled key only, so any other status fails before any write."""
+        changes = self.acl_changes(key)
+        if changes and status != 'ENABLE':
+            self.fail('%s is %s, and NCP changes the IP ACL of an enabled key only: give enabled: true in the same task '
+                      '(the ACL is then set after the key is enabled)' % (describe_key(key), status))
+        return changes
+
+    def acl_changes(self, key):
+        """Addresses added (one call), removed (one call), then the ACL turned on; or turned off first. Adding before
+        removing never leaves the list emptier on the way than at the end."""
+        p = self.params
+        if not self.acl_asked():
+            return []
+        current = key['allowedIpList']
+        given = unique(p['allowed_ips'] or [])
+        wanted = current if p['allowed_ips'] is None else given if p['purge_allowed_ips'] else unique(current + given)
+        added = [address for address in wanted if address not in current]
+        kept = [address for address in current + added if address in wanted]
+        removed = [address for address in current if address not in wanted]
+        turn_on = p['ip_acl'] is True and not key['isAclEnabled']
+        if turn_on and not wanted and p['allowed_ips'] != []:
+            self.fail('ip_acl: true with no address listed applies NCP\'s "All Deny": no address could call the key\'s '
+                      'token-auth APIs. List the addresses in allowed_ips, or give allowed_ips: [] to deny all on purpose')
+        changes = []
+        if p['ip_acl'] is False and key['isAclEnabled']:
+            changes.append(AclChange('disable IP ACL', 'POST', 'acl/disable', sets={'isAclEnabled': False}))
+        if added:
+            changes.append(AclChange('allow %s' % ', '.join(added), 'POST', 'acl', body={'ipList': added},
+                                     sets={'allowedIpList': current + added}))
+        if removed:
+            changes.append(AclChange('disallow %s' % ', '.join(removed), 'DELETE', 'acl', body={'ipList': removed},
+                                     sets={'allowedIpList': kept}))
+        if turn_on:
+            changes.append(AclChange('enable IP ACL', 'POST', 'acl/enable', sets={'isAclEnabled': True}))
         return changes
 
     def deletion_changes(self, key):
@@ -479,13 +613,16 @@ class KmsKey(KmsModule):
     def create(self, client):
         self.check_rotation_period(None)
         body = self.create_body()
+        later = self.acl_changes(NEW_KEY_ACL)   # decided (and refused) before the create is sent
+        if self.params['enabled'] is False:
+            later.append(status_change('disable', 'DISABLE'))
         try:
             key = self.send(client, CreateKey(body)) or self.predicted_new_key(body)
         except KmsApiError as exc:
             return self.created_by_another(client, exc)
-        if self.params['enabled'] is False:
-            key = self.apply(client, key, [status_change('disable', 'DISABLE')])
-        return key
+        if self.acl_asked():
+            key = dict(key, **NEW_KEY_ACL)
+        return self.apply(client, key, later) if later else key
 
     def created_by_another(self, client, exc):
         """A create refused as a duplicate: another task or job made the key at the same moment (AWX slices,
@@ -495,7 +632,7 @@ class KmsKey(KmsModule):
             raise exc
         self.module.warn('%s was created by another task or job while this task created it; this task manages that '
                          'key as it found it' % describe_key(found))
-        return self.update(client, found)
+        return self.update(client, self.with_acl(client, found))
 
     def delete(self, client, key):
         """Request deletion (and destroy at once with force_delete); the record carries the deletion date."""
@@ -520,6 +657,8 @@ class KmsKey(KmsModule):
         p = self.params
         found = self.find()
         client = self.client(self.region)
+        if p['state'] == 'present':
+            found = self.with_acl(client, found)
         before = key_record(found, self.region) if found else {}
         if found is None and p['key_tag'] is not None and p['state'] == 'present':
             how = ('to create a key named %s, leave out key_tag' % p['name'] if p['name']
@@ -537,6 +676,11 @@ class KmsKey(KmsModule):
             after_key = self.update(client, found)
         after = key_record(after_key, self.region) if after_key else {}
         return {'key': after}, before, after
+
+
+def unique(addresses):
+    """The addresses in their first order, each once."""
+    return [address for index, address in enumerate(addresses) if address not in addresses[:index]]
 
 
 def main():

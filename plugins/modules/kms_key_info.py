@@ -46,6 +46,13 @@ options:
     type: bool
     default: false
     version_added: 0.2.0
+  acl:
+    description:
+      - V(true) adds each returned key's IP ACL, RV(kms_keys[].ip_acl) and RV(kms_keys[].allowed_ips), one more API
+        call per key.
+    type: bool
+    default: false
+    version_added: 0.3.0
 extends_documentation_fragment:
   - ncloud.kms.key_selector
   - ncloud.kms.key_selector.region
@@ -85,6 +92,12 @@ EXAMPLES = r'''
     name: release-sign
     public_key: true
   register: signer
+
+- name: Which addresses may call app-data's token-auth APIs (its IP ACL)
+  ncloud.kms.kms_key_info:
+    name: app-data
+    acl: true
+  register: app_acl
 
 - name: Keys pending deletion in the KR isolation boundary
   ncloud.kms.kms_key_info:
@@ -183,6 +196,15 @@ kms_keys:
       description: When a key pending deletion will be destroyed, ISO 8601 UTC.
       type: str
       sample: '2026-11-25T10:00:00.000Z'
+    ip_acl:
+      description: Whether the key's IP ACL is enabled (with O(acl)).
+      type: bool
+      sample: true
+    allowed_ips:
+      description: The addresses the key's IP ACL allows (with O(acl)).
+      type: list
+      elements: str
+      sample: [10.0.1.15]
     public_key:
       description: The public key (PEM) of an RSA2048 or ECDSA key (with O(public_key)).
       type: str
@@ -227,7 +249,7 @@ error:
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KEY_SELECTOR, KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import PUBLIC_KEY_TYPES, KmsCrypto
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    STATUSES, all_keys, get_key, get_versions, key_record, version_record,
+    STATUSES, all_keys, get_acl, get_key, get_versions, key_record, version_record,
 )
 
 
@@ -240,6 +262,7 @@ class KmsKeyInfo(KmsModule):
         details=dict(type='bool', default=False),
         versions=dict(type='bool', default=False),
         public_key=dict(type='bool', default=False, no_log=False),
+        acl=dict(type='bool', default=False),
     )
 
     # ---- options: only the common rules (connection, name) --------------------------------------
@@ -279,6 +302,8 @@ class KmsKeyInfo(KmsModule):
         client = self.client(self.region)
         if p['details'] and p['key_tag'] is None:
             keys = [full for full in (get_key(client, key['keyTag']) for key in keys) if full]
+        if p['acl']:
+            keys = [dict(key, **get_acl(client, key['keyTag'])) for key in keys]
         records = [key_record(key, self.region) for key in keys]
         self.add_details(client, records)
         return {'kms_keys': records}, None, None

@@ -20,6 +20,7 @@ from .rules import (
     KmsError, bad_request, check_memo, check_name, check_rotation_period, int_param, new_tag, nrn, require_type,
     tag_boundary, wrong_state,
 )
+from .settings import key_acl
 
 
 class KeyTable(dict):
@@ -324,5 +325,6 @@ class KeyStore(object):
 
     def dump(self):
         with self.lock:
-            return dict((boundary, [self.full_record(key) for key in self.ordered(boundary)])
+            # The admin dump shows the IP ACL beside each record, for tests (the API reads it with GET .../acl).
+            return dict((boundary, [dict(self.full_record(key), acl=key_acl(key)) for key in self.ordered(boundary)])
                         for boundary in BOUNDARIES)

@@ -5,7 +5,8 @@
 
 - ``keystore.KeyStore``: keys and their state (lifecycle, names, paging, migration, persistence);
 - ``versions.VersionOps``: versions and rotation;
-- ``crypto_ops.CryptoOps``: encrypt, decrypt, public keys.
+- ``crypto_ops.CryptoOps``: encrypt, decrypt, public keys;
+- ``settings.SettingsOps``: the IP ACL.
 
 Adding an operation is one store method (taking a ``rules.Request``) and one row in ``server.ROUTES``.
 """
@@ -13,10 +14,11 @@ Adding an operation is one store method (taking a ``rules.Request``) and one row
 from .crypto_ops import CryptoOps
 from .keystore import KeyStore
 from .rules import Request
+from .settings import SettingsOps
 from .versions import VersionOps
 
 
-class Store(KeyStore, VersionOps, CryptoOps):
+class Store(KeyStore, VersionOps, CryptoOps, SettingsOps):
     """Every operation the route table names."""
 
     @staticmethod

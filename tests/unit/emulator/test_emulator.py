@@ -269,6 +269,42 @@ def test_a_disabled_version_neither_decrypts_nor_gives_its_public_key(emulator):
     assert crypto_call(emulator, rsa, 'get-pub-key', {'keyVersion': 2}).status_code == 200
 
 
+def acl_call(emu, tag, method, action='acl', body=None):
+    return call(emu, method, '/kms/v1/keys/%s/%s' % (tag, action), body)
+
+
+def test_the_ip_acl_is_read_added_to_removed_from_enabled_and_disabled(emulator):
+    tag = create(emulator)['keyTag']
+    assert acl_call(emulator, tag, 'GET').json()['data'] == {'keyTag': tag, 'isAclEnabled': False, 'allowedIpList': []}
+    added = acl_call(emulator, tag, 'POST', body={'ipList': ['10.0.0.1', '10.0.0.2', '10.0.0.1']}).json()['data']
+    assert added == {'keyTag': tag, 'allowedIpList': ['10.0.0.1', '10.0.0.2']}
+    removed = acl_call(emulator, tag, 'DELETE', body={'ipList': ['10.0.0.1', '192.0.2.9']}).json()['data']
+    assert removed == {'keyTag': tag, 'allowedIpList': ['10.0.0.2']}
+    assert acl_call(emulator, tag, 'POST', 'acl/enable').json()['data'] == {'keyTag': tag, 'isAclEnabled': True}
+    assert acl_call(emulator, tag, 'GET').json()['data']['isAclEnabled'] is True
+    assert 'acl' not in call(emulator, 'GET', '/kms/v1/keys/' + tag).json()['data']     # read through its own call
+    assert admin(emulator, 'GET', 'keys')['global'][0]['acl'] == {'isAclEnabled': True, 'allowedIpList': ['10.0.0.2']}
+    assert acl_call(emulator, tag, 'POST', 'acl/disable').json()['data'] == {'keyTag': tag, 'isAclEnabled': False}
+
+
+@pytest.mark.parametrize('body', [{}, {'ipList': []}, {'ipList': '10.0.0.1'}, {'ipList': ['10.0.0.0/24']},
+                                  {'ipList': ['2001:db8::1']}, {'ipList': ['*']}, {'ipList': [7]}])
+def test_the_ip_acl_takes_a_list_of_ipv4_addresses_only(emulator, body):
+    tag = create(emulator)['keyTag']
+    for method in ('POST', 'DELETE'):
+        answer = acl_call(emulator, tag, method, body=body)
+        assert answer.status_code == 400 and answer.json()['code'] == 'INVALID_REQUEST', (method, answer.text)
+
+
+def test_the_ip_acl_changes_only_on_an_enabled_key_and_reads_in_any_state(emulator):
+    tag = create(emulator)['keyTag']
+    post(emulator, tag, 'disable')
+    for method, action, body in (('POST', 'acl', {'ipList': ['10.0.0.1']}), ('DELETE', 'acl', {'ipList': ['10.0.0.1']}),
+                                 ('POST', 'acl/enable', None), ('POST', 'acl/disable', None)):
+        assert acl_call(emulator, tag, method, action, body).status_code == 422, action
+    assert acl_call(emulator, tag, 'GET').status_code == 200
+
+
 def test_rename_and_memo(emulator):
     tag = create(emulator, 'alpha')['keyTag']
     create(emulator, 'beta')

@@ -56,6 +56,14 @@ BAD_INPUT = [
     ({'name': 'bad-x', 'retries': 11}, 'retries must be between 0 and 10'),
     ({'name': 'bad-x', 'ca_path': '/nonexistent/ca.pem'}, 'ca_path must name a CA bundle file'),
     ({'name': 'bad-x', 'site': 'gov', 'region': 'KR'}, 'region KR is not offered on the gov site'),
+    # IP ACL
+    ({'name': 'bad-x', 'allowed_ips': ['10.0.0.0/24']}, "allowed_ips must hold IPv4 addresses such as 10.0.1.15 (NCP's IP "
+                                                        "ACL takes no CIDR, IPv6 or \"*\"); got '10.0.0.0/24'"),
+    ({'name': 'bad-x', 'allowed_ips': ['2001:db8::1']}, "allowed_ips must hold IPv4 addresses"),
+    ({'name': 'bad-x', 'allowed_ips': ['*']}, "allowed_ips must hold IPv4 addresses"),
+    ({'name': 'bad-x', 'allowed_ips': ['10.0.0.300']}, "got '10.0.0.300'"),
+    ({'name': 'bad-x', 'ip_acl': 'on-ish'}, "argument 'ip_acl' is of type"),
+    ({'name': 'bad-x', 'state': 'absent', 'ip_acl': False}, 'ip_acl and allowed_ips need state=present'),
 ]
 
 
@@ -258,3 +266,91 @@ def test_a_create_that_another_job_won_manages_the_key_it_finds():
     result = run_module(KmsKey, {'name': 'app', 'enabled': False}, clients)
     assert result['actions'] == ['disable'] and result['key']['status'] == 'DISABLE'
     assert 'was created by another task or job while this task created it' in ' '.join(result['warnings'])
+
+
+def acl(enabled=False, addresses=()):
+    return ('GET', '/keys/t/acl', {'keyTag': 't', 'isAclEnabled': enabled, 'allowedIpList': list(addresses)})
+
+
+def test_an_acl_already_as_asked_costs_the_list_and_one_acl_read():
+    client = ScriptedClient(('LIST', None, [key()]), acl(True, ['10.0.0.2', '10.0.0.1']))
+    result = run_module(KmsKey, {'name': 'app', 'ip_acl': True, 'allowed_ips': ['10.0.0.1', '10.0.0.2', '10.0.0.1']}, client)
+    assert not result['changed'] and client.calls == ['LIST', 'GET /keys/t/acl']
+    assert result['key']['ip_acl'] is True and result['key']['allowed_ips'] == ['10.0.0.2', '10.0.0.1']
+
+
+def test_no_acl_option_reads_no_acl():
+    client = ScriptedClient(('LIST', None, [key()]))
+    result = run_module(KmsKey, {'name': 'app'}, client)
+    assert client.calls == ['LIST'] and 'ip_acl' not in result['key']
+
+
+def test_acl_changes_are_one_add_one_delete_then_the_enable():
+    client = ScriptedClient(('LIST', None, [key()]), acl(False, ['10.0.0.1', '10.0.0.9']),
+                            ('POST', '/keys/t/acl', {'allowedIpList': ['10.0.0.1', '10.0.0.9', '10.0.0.2', '10.0.0.3']}),
+                            ('DELETE', '/keys/t/acl', {'allowedIpList': ['10.0.0.1', '10.0.0.2', '10.0.0.3']}),
+                            ('POST', '/keys/t/acl/enable', {'isAclEnabled': True}))
+    result = run_module(KmsKey, {'name': 'app', 'ip_acl': True, 'allowed_ips': ['10.0.0.3', '10.0.0.1', '10.0.0.2']},
+                        client)
+    assert result['actions'] == ['allow 10.0.0.3, 10.0.0.2', 'disallow 10.0.0.9', 'enable IP ACL']
+    assert client.bodies[2:] == [{'ipList': ['10.0.0.3', '10.0.0.2']}, {'ipList': ['10.0.0.9']}, None]
+    assert result['key']['ip_acl'] is True and sorted(result['key']['allowed_ips']) == ['10.0.0.1', '10.0.0.2', '10.0.0.3']
+
+
+def test_without_purge_addresses_are_only_added_and_check_mode_predicts_the_list():
+    client = ScriptedClient(('LIST', None, [key()]), acl(True, ['10.0.0.9']))
+    result = run_module(KmsKey, {'name': 'app', 'allowed_ips': ['10.0.0.1'], 'purge_allowed_ips': False,
+                                 '_ansible_diff': True}, client, check_mode=True)
+    assert result['actions'] == ['allow 10.0.0.1'] and client.calls == ['LIST', 'GET /keys/t/acl']
+    assert result['key']['allowed_ips'] == ['10.0.0.9', '10.0.0.1']
+    assert result['diff']['before']['allowed_ips'] == ['10.0.0.9'] and result['diff']['after']['allowed_ips'] == ['10.0.0.9', '10.0.0.1']
+
+
+def test_turning_the_acl_on_with_no_address_fails_before_any_write():
+    client = ScriptedClient(('LIST', None, [key()]), acl(False, []))
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsKey, {'name': 'app', 'ip_acl': True}, client)
+    assert 'applies NCP\'s "All Deny"' in failed.value.result['msg'] and 'allowed_ips: []' in failed.value.result['msg']
+    assert client.calls == ['LIST', 'GET /keys/t/acl']
+
+
+def test_an_explicit_empty_list_denies_all_on_purpose():
+    client = ScriptedClient(('LIST', None, [key()]), acl(False, ['10.0.0.1']),
+                            ('DELETE', '/keys/t/acl', {}), ('POST', '/keys/t/acl/enable', {}))
+    result = run_module(KmsKey, {'name': 'app', 'ip_acl': True, 'allowed_ips': []}, client)
+    assert result['actions'] == ['disallow 10.0.0.1', 'enable IP ACL'] and result['key']['allowed_ips'] == []
+
+
+def test_a_new_key_gets_its_acl_after_the_create_and_before_a_disable():
+    made = key(status='ENABLE')
+    client = ScriptedClient(('LIST', None, []), ('LIST', None, []), ('LIST', None, []), ('POST', '/keys', made),
+                            ('POST', '/keys/t/acl', {}), ('POST', '/keys/t/acl/enable', {}), ('POST', '/keys/t/disable', {}))
+    result = run_module(KmsKey, {'name': 'app', 'enabled': False, 'ip_acl': True, 'allowed_ips': ['10.0.0.1']}, client)
+    assert result['actions'] == ['create key', 'allow 10.0.0.1', 'enable IP ACL', 'disable'] and client.script == []
+
+
+def test_a_new_key_turning_the_acl_on_with_no_address_fails_before_the_create():
+    client = ScriptedClient(('LIST', None, []), ('LIST', None, []), ('LIST', None, []))
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsKey, {'name': 'app', 'ip_acl': True}, client)
+    assert 'All Deny' in failed.value.result['msg'] and 'POST /keys' not in client.calls
+
+
+def test_the_acl_of_a_disabled_key_that_stays_disabled_fails_before_any_write():
+    client = ScriptedClient(('LIST', None, [key(status='DISABLE')]), acl(False, []))
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsKey, {'name': 'app', 'allowed_ips': ['10.0.0.1']}, client)
+    assert 'NCP changes the IP ACL of an enabled key only' in failed.value.result['msg'] and len(client.calls) == 2
+    enabling = ScriptedClient(('LIST', None, [key(status='DISABLE')]), acl(False, []), ('POST', '/keys/t/enable', {}),
+                              ('POST', '/keys/t/acl', {}))
+    result = run_module(KmsKey, {'name': 'app', 'enabled': True, 'allowed_ips': ['10.0.0.1']}, enabling)
+    assert result['actions'] == ['enable', 'allow 10.0.0.1']
+
+
+def test_a_lost_acl_answer_is_confirmed_by_reading_the_acl():
+    from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
+    lost = KmsApiError('no answer', method='POST', path='/keys/t/acl/enable', maybe_applied=True)
+    client = ScriptedClient(('LIST', None, [key()]), acl(False, ['10.0.0.1']), ('POST', '/keys/t/acl/enable', lost),
+                            acl(True, ['10.0.0.1']))
+    result = run_module(KmsKey, {'name': 'app', 'ip_acl': True}, client)
+    assert result['actions'] == ['enable IP ACL'] and client.script == []

@@ -16,6 +16,7 @@ BAD_INPUT = [
     ({'status': 'DELETED'}, 'value of status must be one of: ENABLE, DISABLE, REVOKE'),
     ({'region': 'EU'}, 'value of region must be one of: global, KR, JPN'),
     ({'details': 'often'}, "argument 'details' is of type"),
+    ({'acl': 'sometimes'}, "argument 'acl' is of type"),
     ({'secret_key': ''}, 'secret_key is required'),
     ({'endpoint_jpn': 'http://192.168.1.1'}, 'endpoint_jpn uses plain http://'),
 ]
@@ -48,3 +49,14 @@ def test_versions_and_public_keys_cost_one_call_per_key_that_has_them():
 def test_a_name_filter_returns_nothing_for_another_name_found_by_tag():
     client = ScriptedClient(('GET', '/keys/a', KEYS[0]))
     assert run_module(KmsKeyInfo, {'key_tag': 'a', 'name': 'other'}, client)['kms_keys'] == []
+
+
+def test_the_acl_costs_one_call_per_key_and_a_name_costs_the_list_and_the_acl():
+    client = ScriptedClient(('LIST', None, KEYS),
+                            ('GET', '/keys/a/acl', {'keyTag': 'a', 'isAclEnabled': True, 'allowedIpList': ['10.0.0.1']}),
+                            ('GET', '/keys/o/acl', {'keyTag': 'o', 'isAclEnabled': False, 'allowedIpList': []}))
+    result = run_module(KmsKeyInfo, {'acl': True}, client)
+    assert [(k['ip_acl'], k['allowed_ips']) for k in result['kms_keys']] == [(True, ['10.0.0.1']), (False, [])]
+    named = ScriptedClient(('LIST', None, KEYS), ('GET', '/keys/a/acl', {'isAclEnabled': False}))
+    result = run_module(KmsKeyInfo, {'name': 'app', 'acl': True}, named)
+    assert named.calls == ['LIST', 'GET /keys/a/acl'] and result['kms_keys'][0]['allowed_ips'] == []
