@@ -205,13 +205,20 @@ kill_tree() {
     kill "$1" 2>/dev/null || true
 }
 
+stop_lanes() {
+    local pid
+    for pid in "${lane_pids[@]}"; do
+        kill_tree "$pid"
+    done
+}
+
 run_all() {
     # make test: lanes at once, so that both cores of CI's 2-core machine stay busy. In the foreground: sanity, units,
     # the role targets, lint, build-install, publish and AWX on the main ansible-core. Beside it, each into
     # .tmp/lanes/<lane>.log (printed whole when it ends): the script targets (faults, reliability, variants: much of
     # their time is waiting on timeouts and retries), and the compat stage of the oldest and of the newest ansible-core.
-    local scripts="faults reliability variants" core py role name status failed=0 lane_end
-    lane_names=() lane_pids=()   # global: the EXIT trap reads them
+    local scripts=(faults reliability variants) excluded=() core py role name status failed=0 lane_end target
+    lane_names=() lane_pids=()   # global: stop_lanes reads them
     mkdir -p "$repo/.tmp/lanes"
     start_lane() {
         local lane="$1"
@@ -222,8 +229,8 @@ run_all() {
         echo ">>> lane $lane runs beside this one, into .tmp/lanes/$lane.log"
     }
     # A failing foreground lane ends make test; the lanes beside it must not run on without it.
-    trap 'for pid in "${lane_pids[@]}"; do kill_tree "$pid"; done' EXIT
-    start_lane scripts env KMS_TEST_ROOT="$test_root_base-scripts" "$0" integration $scripts
+    trap stop_lanes EXIT
+    start_lane scripts env KMS_TEST_ROOT="$test_root_base-scripts" "$0" integration "${scripts[@]}"
     while read -r core py role; do
         [ "$role" = oldest ] || [ "$role" = newest ] || continue
         start_lane "compat-$core" env KMS_MATRIX_ROWS="$core" "$0" compat
@@ -232,7 +239,10 @@ run_all() {
     prepare_collection
     timed "sanity (ansible-core $core_version, py$python_version)" run_sanity
     timed "units" run_units
-    timed "integration: role targets" run_integration $(printf -- '--exclude %s ' $scripts)
+    for target in "${scripts[@]}"; do
+        excluded+=(--exclude "$target")
+    done
+    timed "integration: role targets" run_integration "${excluded[@]}"
     timed "lint" run_lint
     timed "build-install-run" run_build_install
     timed "publish checks" run_publish

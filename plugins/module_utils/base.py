@@ -29,7 +29,8 @@ from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
     tag_contradiction, tag_region,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    KeyConflict, find_key, full_record, get_versions, key_path, locate_names, name_problem, read_back,
+    KeyConflict, find_key, full_record, get_token_generator, get_versions, key_path, locate_names, name_problem,
+    read_back,
 )
 
 # The options that address one key; their doc fragment is ncloud.kms.key_selector. A module that has them
@@ -183,6 +184,29 @@ class AddVersion(Change):
 
     def data_from(self, state):
         return state
+
+
+class GeneratorChange(Change):
+    """Create, replace or discard a key's token generator (kms_key, kms_key_token). A lost answer is confirmed by
+    reading the generator: created or discarded by whether there is one, replaced by an identifier other than
+    ``replaces``."""
+
+    def __init__(self, description, method, present, replaces=None):
+        super(GeneratorChange, self).__init__(description, method, 'token-generator', sets={'hasTokenGenerator': present})
+        self.replaces = replaces
+
+    def state_now(self, client, key):
+        generator = get_token_generator(client, key['keyTag'])
+        return {'hasTokenGenerator': generator is not None,
+                'tokenGeneratorId': generator.get('tokenGeneratorId') if generator else None}
+
+    def holds_on(self, state):
+        if self.replaces is not None and state['tokenGeneratorId'] == self.replaces:
+            return False
+        return state['hasTokenGenerator'] == self.sets['hasTokenGenerator']
+
+    def data_from(self, state):
+        return {'hasTokenGenerator': state['hasTokenGenerator']}
 
 
 # ---- the module base ---------------------------------------------------------------------------------

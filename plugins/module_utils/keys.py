@@ -48,6 +48,7 @@ RECORD_FIELDS = (
     ('destroyDate', 'deletion_date', True),
     ('isAclEnabled', 'ip_acl', False),       # from the key's ACL (get_acl), read only when asked
     ('allowedIpList', 'allowed_ips', False),
+    ('hasTokenGenerator', 'token_generator', False),   # ours, from reading the token generator (get_token_generator)
 )
 
 
@@ -103,6 +104,62 @@ def get_acl(client, key_tag):
         raise KmsApiError('the IP ACL answer for key %s has no isAclEnabled' % key_tag, status=200,
                           code=INVALID_RESPONSE, method='GET', path=key_path(key_tag, 'acl'))
     return {'isAclEnabled': data['isAclEnabled'], 'allowedIpList': list(data.get('allowedIpList') or [])}
+
+
+def get_token_generator(client, key_tag):
+    """The key's token generator (``tokenGeneratorId``, ``status``, dates, ``issuedTokenCount``; one GET), or None when
+    it has none: NCP's pages do not say how that is answered, so a 404, no data and an INACTIVE one all mean none."""
+    try:
+        data = client.request('GET', key_path(key_tag, 'token-generator'))
+    except KmsApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    if not isinstance(data, dict) or data.get('status', 'ACTIVE') != 'ACTIVE':
+        return None
+    return data
+
+
+def use_record(item):
+    """The returned record of one use of a key (the latest use, or one activity), or None for none. NCP's page
+    puts requestor and api under ``data`` in its table and at the top in its example; both are read. Its
+    timestamp is labelled both milliseconds and ISO 8601; both are read."""
+    if not isinstance(item, dict) or not item:
+        return None
+    data = item.get('data') if isinstance(item.get('data'), dict) else item
+    requestor = data.get('requestor') or item.get('requestor') or {}
+    api = data.get('api') or item.get('api') or {}
+    when = item.get('timestamp')
+    return {'time': iso_utc(when) if isinstance(when, int) or str(when).isdigit() else when,
+            'requestor_type': requestor.get('requestType'), 'requestor_ip': requestor.get('ip'),
+            'action': api.get('action'), 'type': api.get('type'), 'result': api.get('result')}
+
+
+def get_last_use(client, key_tag):
+    """The latest use of a key (one GET), or None when it was never used (no data, or a 404)."""
+    try:
+        return use_record(client.request('GET', key_path(key_tag, 'last-use-info')))
+    except KmsApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def get_activities(client, key_tag, since_ms, until_ms, limit):
+    """The key's activity log between two times (ms), newest first as NCP lists it, at most ``limit`` items:
+    pages of up to 100, read until the limit or the last page."""
+    found = []
+    page_no = 1
+    page_size = min(100, limit)   # the same on every page, or the pages would not line up
+    while len(found) < limit:
+        query = (('timestampFrom', since_ms), ('timestampTo', until_ms), ('pageNo', page_no), ('pageSize', page_size))
+        data = client.request('GET', key_path(key_tag, 'activities'), query=query) or {}
+        items = data.get('activityLogList') or []
+        found.extend(use_record(item) for item in items)
+        if not items or page_no >= (data.get('totalPageNo') or page_no):
+            break
+        page_no += 1
+    return found[:limit]
 
 
 def version_record(api_version):

@@ -126,6 +126,17 @@ options:
     type: bool
     default: true
     version_added: 0.3.0
+  token_generator:
+    description:
+      - Whether the key has a token generator, which issues the token sets applications call the key with (see
+        M(ncloud.kms.kms_key_token)).
+      - V(false) discards it, which voids every token it issued, irreversibly. The task says so in a warning, in
+        check mode too. Replacing a generator is M(ncloud.kms.kms_key_token) with O(ncloud.kms.kms_key_token#module:rotate_generator=true),
+        never a side effect of this module.
+      - Unset leaves it alone. Reading it costs one call, made only when the task gives this option. NCP keeps a token
+        generator on an enabled key only (assumed from its API v3).
+    type: bool
+    version_added: 0.3.0
 extends_documentation_fragment:
   - ncloud.kms.key_selector.region
   - ncloud.kms.auth
@@ -205,6 +216,11 @@ EXAMPLES = r'''
     name: app-data
     allowed_ips: [10.0.1.17]
     purge_allowed_ips: false
+
+- name: Give app-data a token generator, so that applications can be issued token sets (ncloud.kms.kms_key_token)
+  ncloud.kms.kms_key:
+    name: app-data
+    token_generator: true
 
 - name: Deny every address on purpose (ACL on, empty list)
   ncloud.kms.kms_key:
@@ -325,6 +341,10 @@ key:
       type: list
       elements: str
       sample: [10.0.1.15, 10.0.1.16]
+    token_generator:
+      description: Whether the key has a token generator; only when the task gives O(token_generator).
+      type: bool
+      sample: true
 actions:
   description: The writes made, or that check mode would make, in order.
   returned: always
@@ -352,12 +372,14 @@ error:
 
 import ipaddress
 
-from ansible_collections.ncloud.kms.plugins.module_utils.base import KEY_SELECTOR, Change, CreateKey, KmsModule, status_change
+from ansible_collections.ncloud.kms.plugins.module_utils.base import (
+    KEY_SELECTOR, Change, CreateKey, GeneratorChange, KmsModule, status_change,
+)
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import boundary_name, other_boundaries
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
     KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, deletion_date, describe_key, find_key,
-    find_named_each, full_record, get_acl, iso_utc, key_record, name_problem,
+    find_named_each, full_record, get_acl, get_token_generator, iso_utc, key_record, name_problem,
 )
 
 DEFAULT_ROTATION_PERIOD = 90   # days, when automatic rotation is turned on without a period (doc)
@@ -409,6 +431,7 @@ class KmsKey(KmsModule):
         ip_acl=dict(type='bool'),
         allowed_ips=dict(type='list', elements='str'),
         purge_allowed_ips=dict(type='bool', default=True),
+        token_generator=dict(type='bool', no_log=False),
     )
     module_kwargs = dict(required_one_of=[('name', 'key_tag')], mutually_exclusive=[('rename_from', 'key_tag')],
                          required_by={'rename_from': 'name'})
@@ -440,8 +463,8 @@ class KmsKey(KmsModule):
             if not is_ipv4(address):
                 self.fail('allowed_ips must hold IPv4 addresses such as 10.0.1.15 (NCP\'s IP ACL takes no CIDR, IPv6 or '
                           '"*"); got %r' % address)
-        if p['state'] == 'absent' and self.acl_asked():
-            self.fail('ip_acl and allowed_ips need state=present: they set the IP ACL of a key that stays, and '
+        if p['state'] == 'absent' and (self.acl_asked() or p['token_generator'] is not None):
+            self.fail('ip_acl, allowed_ips and token_generator need state=present: they set up a key that stays, and '
                       'state=absent deletes it')
 
     def acl_asked(self):
@@ -467,11 +490,16 @@ class KmsKey(KmsModule):
         found = named.get(p['name']) or named.get(p['rename_from'])
         return full_record(self.client(self.region), found) if self.needs_full_record() else found
 
-    def with_acl(self, client, key):
-        """The found key with its IP ACL (one GET), when the task gives an ACL option."""
-        if key is None or not self.acl_asked():
+    def with_settings(self, client, key):
+        """The found key with its IP ACL (one GET) when the task gives an ACL option, and whether it has a token
+        generator (one GET) when the task gives token_generator."""
+        if key is None:
             return key
-        return dict(key, **get_acl(client, key['keyTag']))
+        if self.acl_asked():
+            key = dict(key, **get_acl(client, key['keyTag']))
+        if self.params['token_generator'] is not None:
+            key = dict(key, hasTokenGenerator=get_token_generator(client, key['keyTag']) is not None)
+        return key
 
     def warn_if_elsewhere(self, outcome):
         """The name is not in the addressed boundary: say so when another boundary of the site has it."""
@@ -523,7 +551,7 @@ class KmsKey(KmsModule):
             changes.append(Change('rename', 'PUT', 'name', body={'keyName': p['name']}, sets={'keyName': p['name']}))
         if enabled is True and status != 'ENABLE':
             changes.append(status_change('enable', 'ENABLE'))
-        changes.extend(self.acl_changes_on(key, 'ENABLE' if enabled is True else status))
+        changes.extend(self.settings_changes_on(key, 'ENABLE' if enabled is True else status))
         if enabled is False and status == 'ENABLE':
             changes.append(status_change('disable', 'DISABLE'))
         if p['memo'] is not None and (key.get('memo') or '') != p['memo']:
@@ -541,14 +569,25 @@ class KmsKey(KmsModule):
                                   body={'rotationPeriod': p['rotation_period']}, sets={'rotationPeriod': p['rotation_period']}))
         return changes
 
-    def acl_changes_on(self, key, status):
-        """The ACL changes, made while the key is ``status`` (before a disable of the same task, after an enable):
-        NCP changes the ACL of an enabled key only, so any other status fails before any write."""
-        changes = self.acl_changes(key)
+    def settings_changes_on(self, key, status):
+        """The IP ACL and token generator changes, made while the key is ``status`` (before a disable of the same
+        task, after an enable): NCP changes them on an enabled key only, so any other status fails before any write."""
+        changes = self.acl_changes(key) + self.generator_changes(key)
         if changes and status != 'ENABLE':
-            self.fail('%s is %s, and NCP changes the IP ACL of an enabled key only: give enabled: true in the same task '
-                      '(the ACL is then set after the key is enabled)' % (describe_key(key), status))
+            self.fail('%s is %s, and NCP changes the IP ACL and the token generator of an enabled key only: give '
+                      'enabled: true in the same task (they are then set after the key is enabled)'
+                      % (describe_key(key), status))
         return changes
+
+    def generator_changes(self, key):
+        wanted = self.params['token_generator']
+        if wanted is None or wanted == key['hasTokenGenerator']:
+            return []
+        if wanted:
+            return [GeneratorChange('create token generator', 'POST', True)]
+        self.module.warn('token_generator: false discards the token generator of %s: every token it issued stops '
+                         'working, irreversibly%s' % (describe_key(key), ' (check mode: it would)' if self.check_mode else ''))
+        return [GeneratorChange('discard token generator', 'DELETE', False)]
 
     def acl_changes(self, key):
         """Addresses added (one call), removed (one call), then the ACL turned on; or turned off first. Adding before
@@ -613,7 +652,8 @@ class KmsKey(KmsModule):
     def create(self, client):
         self.check_rotation_period(None)
         body = self.create_body()
-        later = self.acl_changes(NEW_KEY_ACL)   # decided (and refused) before the create is sent
+        new_settings = dict(NEW_KEY_ACL, hasTokenGenerator=False)
+        later = self.acl_changes(new_settings) + self.generator_changes(new_settings)   # decided before the create
         if self.params['enabled'] is False:
             later.append(status_change('disable', 'DISABLE'))
         try:
@@ -622,6 +662,8 @@ class KmsKey(KmsModule):
             return self.created_by_another(client, exc)
         if self.acl_asked():
             key = dict(key, **NEW_KEY_ACL)
+        if self.params['token_generator'] is not None:
+            key = dict(key, hasTokenGenerator=False)
         return self.apply(client, key, later) if later else key
 
     def created_by_another(self, client, exc):
@@ -632,7 +674,7 @@ class KmsKey(KmsModule):
             raise exc
         self.module.warn('%s was created by another task or job while this task created it; this task manages that '
                          'key as it found it' % describe_key(found))
-        return self.update(client, self.with_acl(client, found))
+        return self.update(client, self.with_settings(client, found))
 
     def delete(self, client, key):
         """Request deletion (and destroy at once with force_delete); the record carries the deletion date."""
@@ -658,7 +700,7 @@ class KmsKey(KmsModule):
         found = self.find()
         client = self.client(self.region)
         if p['state'] == 'present':
-            found = self.with_acl(client, found)
+            found = self.with_settings(client, found)
         before = key_record(found, self.region) if found else {}
         if found is None and p['key_tag'] is not None and p['state'] == 'present':
             how = ('to create a key named %s, leave out key_tag' % p['name'] if p['name']

@@ -53,6 +53,32 @@ options:
     type: bool
     default: false
     version_added: 0.3.0
+  usage:
+    description:
+      - V(true) adds each returned key's latest use, RV(kms_keys[].last_used) (null for a key never used), one more
+        API call per key.
+    type: bool
+    default: false
+    version_added: 0.3.0
+  activity_hours:
+    description:
+      - Adds each returned key's activity log of the last O(activity_hours) hours (1 to 8760), RV(kms_keys[].activities),
+        newest first, at most O(activity_limit) entries per key. One call per key and per 100 entries.
+    type: int
+    version_added: 0.3.0
+  activity_limit:
+    description:
+      - The most activity entries read per key with O(activity_hours) (1 to 10000).
+    type: int
+    default: 100
+    version_added: 0.3.0
+  unused_for_days:
+    description:
+      - Return only the keys not used in the last O(unused_for_days) days (1 to 3650), keys never used included.
+        Reads each key's latest use (as O(usage=true)), one call per key.
+      - The basis of C(playbooks/retire_unused_keys.yml), which schedules the deletion of such keys.
+    type: int
+    version_added: 0.3.0
 extends_documentation_fragment:
   - ncloud.kms.key_selector
   - ncloud.kms.key_selector.region
@@ -98,6 +124,19 @@ EXAMPLES = r'''
     name: app-data
     acl: true
   register: app_acl
+
+- name: When was app-data last used, and what happened to it in the last 24 hours (at most 500 entries)
+  ncloud.kms.kms_key_info:
+    name: app-data
+    usage: true
+    activity_hours: 24
+    activity_limit: 500
+  register: app_usage
+
+- name: The keys no one has used for 90 days (never used included)
+  ncloud.kms.kms_key_info:
+    unused_for_days: 90
+  register: unused
 
 - name: Keys pending deletion in the KR isolation boundary
   ncloud.kms.kms_key_info:
@@ -205,6 +244,40 @@ kms_keys:
       type: list
       elements: str
       sample: [10.0.1.15]
+    last_used:
+      description: The key's latest use (with O(usage) or O(unused_for_days)); null for a key never used.
+      type: dict
+      contains:
+        time:
+          description: When, ISO 8601 UTC.
+          type: str
+          sample: '2026-12-02T01:00:00.000Z'
+        requestor_type:
+          description: Who - C(CONSOLE), C(API) or C(SYSTEM) (automatic rotation, scheduled deletion).
+          type: str
+          sample: API
+        requestor_ip:
+          description: The address the request came from, when NCP gives it.
+          type: str
+          sample: 10.0.1.15
+        action:
+          description: What was done.
+          type: str
+          sample: Decrypt
+        type:
+          description: The kind of API, as NCP names it.
+          type: str
+          sample: CRYPTO
+        result:
+          description: How it ended, as NCP names it.
+          type: str
+          sample: SUCCESS
+    activities:
+      description: The key's activity log (with O(activity_hours)), newest first, each entry shaped as RV(kms_keys[].last_used).
+      type: list
+      elements: dict
+      sample: [{time: '2026-12-02T01:00:00.000Z', requestor_type: API, requestor_ip: 10.0.1.15, action: Decrypt,
+                type: CRYPTO, result: SUCCESS}]
     public_key:
       description: The public key (PEM) of an RSA2048 or ECDSA key (with O(public_key)).
       type: str
@@ -246,11 +319,17 @@ error:
     message: 'Authentication Failed (signature does not match); check access_key and secret_key, and that ...'
 '''
 
+import datetime
+
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KEY_SELECTOR, KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import PUBLIC_KEY_TYPES, KmsCrypto
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    STATUSES, all_keys, get_acl, get_key, get_versions, key_record, version_record,
+    DAY_MS, STATUSES, all_keys, get_acl, get_activities, get_key, get_last_use, get_versions, key_record,
+    version_record,
 )
+
+# option, lowest, highest: the usage options' ranges (activity hours: a year at most, assumed).
+USAGE_RANGES = (('activity_hours', 1, 8760), ('activity_limit', 1, 10000), ('unused_for_days', 1, 3650))
 
 
 class KmsKeyInfo(KmsModule):
@@ -263,9 +342,19 @@ class KmsKeyInfo(KmsModule):
         versions=dict(type='bool', default=False),
         public_key=dict(type='bool', default=False, no_log=False),
         acl=dict(type='bool', default=False),
+        usage=dict(type='bool', default=False),
+        activity_hours=dict(type='int'),
+        activity_limit=dict(type='int', default=100),
+        unused_for_days=dict(type='int'),
     )
 
-    # ---- options: only the common rules (connection, name) --------------------------------------
+    # ---- options -------------------------------------------------------------------------------
+
+    def validate(self):
+        for option, low, high in USAGE_RANGES:
+            value = self.params[option]
+            if value is not None and not low <= value <= high:
+                self.fail('%s must be between %d and %d; got %d' % (option, low, high, value))
 
     # ---- find ----------------------------------------------------------------------------------
 
@@ -282,6 +371,22 @@ class KmsKeyInfo(KmsModule):
         return [key for key in keys if p['status'] in (None, key.get('status'))]
 
     # ---- compare and act: nothing to change, it only reads ----------------------------------------
+
+    def add_usage(self, client, records):
+        """Each key's latest use and activity log when asked; with unused_for_days, only the keys unused since."""
+        p = self.params
+        now = self.now_ms()
+        if p['usage'] or p['unused_for_days'] is not None:
+            for record in records:
+                record['last_used'] = get_last_use(client, record['key_tag'])
+        if p['unused_for_days'] is not None:
+            since = now - p['unused_for_days'] * DAY_MS
+            records = [record for record in records if not used_since(record['last_used'], since)]
+        if p['activity_hours'] is not None:
+            for record in records:
+                record['activities'] = get_activities(client, record['key_tag'], now - p['activity_hours'] * 3600 * 1000,
+                                                      now, p['activity_limit'])
+        return records
 
     def add_details(self, client, records):
         p = self.params
@@ -305,8 +410,17 @@ class KmsKeyInfo(KmsModule):
         if p['acl']:
             keys = [dict(key, **get_acl(client, key['keyTag'])) for key in keys]
         records = [key_record(key, self.region) for key in keys]
+        records = self.add_usage(client, records)
         self.add_details(client, records)
         return {'kms_keys': records}, None, None
+
+
+def used_since(last_used, since_ms):
+    """Whether a latest use (its ISO 8601 time) is at or after a time in ms; a key never used was not."""
+    if not last_used or not last_used.get('time'):
+        return False
+    moment = datetime.datetime.strptime(last_used['time'][:19], '%Y-%m-%dT%H:%M:%S')
+    return (moment - datetime.datetime(1970, 1, 1)).total_seconds() * 1000 >= since_ms - 1000
 
 
 def main():

@@ -15,7 +15,7 @@
 # The emulator stops on any exit.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-PLAYBOOKS="key_lifecycle.yml migrate_to_region.yml rotate_due_keys.yml secrets_in_vars.yml ${DEMO_EXTRA_PLAYBOOKS:-}"
+PLAYBOOKS="key_lifecycle.yml migrate_to_region.yml rotate_due_keys.yml retire_unused_keys.yml secrets_in_vars.yml ${DEMO_EXTRA_PLAYBOOKS:-}"
 
 changed_count() {
     sed -n 's/^localhost *: .*changed=\([0-9]*\).*/\1/p' "$1"
@@ -117,6 +117,10 @@ if [ "${1:-}" = "--inside-emulator" ]; then
     echo "=== let 100 days pass in the emulator (keys with automatic rotation rotate themselves) ==="
     admin age POST '{"days": 100}'
     run_playbook_twice "$repo/playbooks/rotate_due_keys.yml"
+    echo
+    echo "=== two JPN keys never used, for retire_unused_keys.yml (the demo's own keys are never used for crypto either) ==="
+    admin seed POST '{"count": 2, "prefix": "idle", "boundary": "JPN"}'
+    run_playbook_twice "$repo/playbooks/retire_unused_keys.yml" -e unused_days=90 -e retire_region=JPN
     run_playbook_twice "$repo/playbooks/secrets_in_vars.yml" -e "secrets_dir=$DEMO_WORK/secrets"
     if ! grep -q '^password = correct-horse-battery-staple$' "$DEMO_WORK/secrets/app.conf"; then
         echo "FAIL: the deployed config does not hold the decrypted password" >&2

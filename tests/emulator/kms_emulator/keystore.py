@@ -325,6 +325,8 @@ class KeyStore(object):
 
     def dump(self):
         with self.lock:
-            # The admin dump shows the IP ACL beside each record, for tests (the API reads it with GET .../acl).
-            return dict((boundary, [dict(self.full_record(key), acl=key_acl(key)) for key in self.ordered(boundary)])
+            # The admin dump shows the IP ACL and the token generator beside each record, for tests (the API reads
+            # them with their own calls).
+            return dict((boundary, [dict(self.full_record(key), acl=key_acl(key),
+                                         tokenGenerator=key.get('tokenGenerator')) for key in self.ordered(boundary)])
                         for boundary in BOUNDARIES)

@@ -23,7 +23,7 @@ LIST_FIELDS = ('keyId', 'keyTag', 'keyName', 'keyType', 'status', 'protectionTyp
 # The Create Key page's answer: no currentVersion, nrn or baseUrl (read those with get).
 CREATE_FIELDS = ('keyId', 'keyTag', 'keyName', 'keyType', 'protectionType', 'isConvergent', 'isAutoRotation',
                  'rotationPeriod', 'nextRotationDate', 'memo', 'status', 'keystoreId', 'registerDate')
-HIDDEN_FIELDS = ('versions', 'acl')   # read through their own operations
+HIDDEN_FIELDS = ('versions', 'acl', 'tokenGenerator', 'activities')   # read through their own operations
 DATE_FIELDS = ('registerDate', 'statusDate', 'nextRotationDate', 'destroyDate')
 VERSION_FIELDS = ('version', 'status', 'statusDate', 'rotatedDate')  # a version's secret and key pair stay inside
 MAX_DATA_BYTES = 32 * 1024      # encrypt: plaintext of one request (doc: 32 KB; assumed: for all items of an array)

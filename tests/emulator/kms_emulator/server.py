@@ -90,6 +90,13 @@ ROUTES = (
     ('DELETE', r'/keys/(?P<tag>[^/]+)/acl', 'delete_acl_ips'),
     ('POST', r'/keys/(?P<tag>[^/]+)/acl/enable', 'enable_acl'),
     ('POST', r'/keys/(?P<tag>[^/]+)/acl/disable', 'disable_acl'),
+    ('GET', r'/keys/(?P<tag>[^/]+)/token-generator', 'get_token_generator'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/token-generator', 'create_token_generator'),
+    ('PUT', r'/keys/(?P<tag>[^/]+)/token-generator', 'replace_token_generator'),
+    ('DELETE', r'/keys/(?P<tag>[^/]+)/token-generator', 'discard_token_generator'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/token-set', 'issue_token_set'),
+    ('GET', r'/keys/(?P<tag>[^/]+)/last-use-info', 'last_use_info'),
+    ('GET', r'/keys/(?P<tag>[^/]+)/activities', 'activities'),
     ('POST', r'/keys/(?P<tag>[^/]+)/encrypt', 'encrypt'),
     ('POST', r'/keys/(?P<tag>[^/]+)/decrypt', 'decrypt'),
     ('POST', r'/keys/(?P<tag>[^/]+)/get-pub-key', 'public_key'),
@@ -266,7 +273,14 @@ class Emulator(object):
             if match and route_method == method:
                 groups = match.groupdict()
                 request = Request(boundary, groups.get('tag'), query, body, groups.get('version'))
-                return name, getattr(self.store, name)(request)
+                try:
+                    data = getattr(self.store, name)(request)
+                except KmsError:
+                    self.store.record_use(boundary, request.tag, name, succeeded=False)
+                    raise
+                made = data.get('keyTag') if name == 'create' and isinstance(data, dict) else None
+                self.store.record_use(boundary, made or request.tag, name, succeeded=True)
+                return name, data
         raise GatewayError(404, '300', 'Not Found', 'no operation %s %s' % (method, path))
 
     # ---- admin operations (ADMIN_ROUTES) -------------------------------------------------------------

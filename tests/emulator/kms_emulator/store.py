@@ -6,7 +6,8 @@
 - ``keystore.KeyStore``: keys and their state (lifecycle, names, paging, migration, persistence);
 - ``versions.VersionOps``: versions and rotation;
 - ``crypto_ops.CryptoOps``: encrypt, decrypt, public keys;
-- ``settings.SettingsOps``: the IP ACL.
+- ``settings.SettingsOps``: the IP ACL, the token generator and token sets;
+- ``usage.UsageOps``: the activity log and the latest use, recorded from the requests served.
 
 Adding an operation is one store method (taking a ``rules.Request``) and one row in ``server.ROUTES``.
 """
@@ -15,10 +16,11 @@ from .crypto_ops import CryptoOps
 from .keystore import KeyStore
 from .rules import Request
 from .settings import SettingsOps
+from .usage import UsageOps
 from .versions import VersionOps
 
 
-class Store(KeyStore, VersionOps, CryptoOps, SettingsOps):
+class Store(KeyStore, VersionOps, CryptoOps, SettingsOps, UsageOps):
     """Every operation the route table names."""
 
     @staticmethod

@@ -136,6 +136,8 @@ class VersionOps(object):
                     for version in key['versions']:
                         version['statusDate'] -= shift
                         version['rotatedDate'] -= shift
+                    for activity in key.get('activities') or []:
+                        activity['timestamp'] -= shift
                 self._housekeeping(boundary)
             self.save()
             return {'aged_days': int(days)}

@@ -305,6 +305,64 @@ def test_the_ip_acl_changes_only_on_an_enabled_key_and_reads_in_any_state(emulat
     assert acl_call(emulator, tag, 'GET').status_code == 200
 
 
+def test_a_token_generator_is_created_read_replaced_and_discarded(emulator):
+    tag = create(emulator)['keyTag']
+    assert acl_call(emulator, tag, 'GET', 'token-generator').status_code == 404
+    assert acl_call(emulator, tag, 'POST', 'token-set').status_code == 404          # no generator, no tokens
+    made = acl_call(emulator, tag, 'POST', 'token-generator')
+    assert made.status_code == 200 and made.json()['data'] is None
+    assert acl_call(emulator, tag, 'POST', 'token-generator').status_code == 409    # one at a time
+    first = acl_call(emulator, tag, 'GET', 'token-generator').json()['data']
+    assert set(first) == {'tokenGeneratorId', 'status', 'enabledDate', 'disabledDate', 'issuedTokenCount'}
+    assert first['status'] == 'ACTIVE' and first['issuedTokenCount'] == 0
+    tokens = acl_call(emulator, tag, 'POST', 'token-set', {'accessTokenHours': 1, 'refreshTokenHours': 'UL'}).json()['data']
+    assert set(tokens) == {'refreshToken', 'accessToken'} and tokens['refreshToken'] != tokens['accessToken']
+    assert acl_call(emulator, tag, 'GET', 'token-generator').json()['data']['issuedTokenCount'] == 1
+    assert acl_call(emulator, tag, 'PUT', 'token-generator').json()['data'] is None
+    second = acl_call(emulator, tag, 'GET', 'token-generator').json()['data']
+    assert second['tokenGeneratorId'] != first['tokenGeneratorId'] and second['issuedTokenCount'] == 0
+    assert acl_call(emulator, tag, 'DELETE', 'token-generator').json()['data'] is None
+    assert acl_call(emulator, tag, 'GET', 'token-generator').status_code == 404
+    assert 'tokenGenerator' not in call(emulator, 'GET', '/kms/v1/keys/' + tag).json()['data']
+
+
+@pytest.mark.parametrize('body', [{'accessTokenHours': 0}, {'refreshTokenHours': 17521}, {'accessTokenHours': 'ul'},
+                                  {'accessTokenHours': True}, {'refreshTokenHours': '72'}])
+def test_token_hours_are_1_to_17520_or_ul(emulator, body):
+    tag = create(emulator)['keyTag']
+    acl_call(emulator, tag, 'POST', 'token-generator')
+    answer = acl_call(emulator, tag, 'POST', 'token-set', body)
+    assert answer.status_code == 400 and 'between 1 and 17520' in answer.json()['msg']
+
+
+def test_every_request_is_logged_and_the_latest_crypto_call_is_the_latest_use(emulator):
+    tag = create(emulator)['keyTag']
+    other = create(emulator, 'other')['keyTag']
+    assert acl_call(emulator, other, 'GET', 'last-use-info').json()['data'] is None    # managed, never used
+    crypto_call(emulator, tag, 'encrypt', {'plaintext': b64(b'x')})
+    post(emulator, tag, 'enable')      # already enabled: logged, not a use
+    assert post(emulator, tag, 'cancel-deletion').status_code == 422    # a refused request is logged too
+    last = acl_call(emulator, tag, 'GET', 'last-use-info').json()['data']
+    assert last['data']['api'] == {'result': 'SUCCESS', 'action': 'Encrypt', 'type': 'CRYPTO'}
+    assert last['data']['requestor']['requestType'] == 'API' and last['data']['kmsKey']['keyTag'] == tag
+    assert acl_call(emulator, tag, 'GET', 'last-use-info').json()['data'] == last     # reading is not a use
+    log = acl_call(emulator, tag, 'GET', 'activities?pageSize=2').json()['data']
+    assert log['totalCount'] == 4 and log['totalPageNo'] == 2 and len(log['activityLogList']) == 2
+    assert [a['data']['api']['action'] for a in log['activityLogList']] == ['CancelDeletion', 'Enable']
+    page2 = acl_call(emulator, tag, 'GET', 'activities?pageSize=2&pageNo=2').json()['data']['activityLogList']
+    assert [a['data']['api']['action'] for a in page2] == ['Encrypt', 'Create']
+    assert page2[0]['data']['api']['type'] == 'CRYPTO'
+
+
+def test_aging_moves_activities_out_of_the_default_24_hour_window(emulator):
+    tag = create(emulator)['keyTag']
+    crypto_call(emulator, tag, 'encrypt', {'plaintext': b64(b'x')})
+    admin(emulator, 'POST', 'age', {'days': 2})
+    assert acl_call(emulator, tag, 'GET', 'activities').json()['data']['totalCount'] == 0
+    when = acl_call(emulator, tag, 'GET', 'last-use-info').json()['data']['timestamp']
+    assert time.time() * 1000 - when > 2 * 24 * 3600 * 1000 - 60000
+
+
 def test_rename_and_memo(emulator):
     tag = create(emulator, 'alpha')['keyTag']
     create(emulator, 'beta')

@@ -16,6 +16,7 @@ class ScriptedClient(object):
         self.script = list(script)
         self.calls = []
         self.bodies = []   # the body of each request, in the order of calls
+        self.queries = []  # and its query
 
     def next_answer(self, method, path):
         assert self.script, 'unexpected request %s %s after %s' % (method, path, self.calls)
@@ -28,11 +29,13 @@ class ScriptedClient(object):
     def request(self, method, path, query=None, body=None, idempotent=True):
         self.calls.append('%s %s' % (method, path))
         self.bodies.append(body)
+        self.queries.append(query)
         return self.next_answer(method, path)
 
     def request_answer(self, method, path, query=None, body=None, idempotent=True):
         assert (method, path) == ('GET', '/keys'), 'only list pages are read whole: %s %s' % (method, path)
         self.calls.append('LIST')
         self.bodies.append(body)
+        self.queries.append(query)
         keys = self.next_answer('LIST', None)
         return {'code': 'SUCCESS', 'data': {'keyList': keys, 'totalPageNo': 1}}

@@ -63,7 +63,9 @@ BAD_INPUT = [
     ({'name': 'bad-x', 'allowed_ips': ['*']}, "allowed_ips must hold IPv4 addresses"),
     ({'name': 'bad-x', 'allowed_ips': ['10.0.0.300']}, "got '10.0.0.300'"),
     ({'name': 'bad-x', 'ip_acl': 'on-ish'}, "argument 'ip_acl' is of type"),
-    ({'name': 'bad-x', 'state': 'absent', 'ip_acl': False}, 'ip_acl and allowed_ips need state=present'),
+    ({'name': 'bad-x', 'state': 'absent', 'ip_acl': False}, 'ip_acl, allowed_ips and token_generator need state=present'),
+    ({'name': 'bad-x', 'state': 'absent', 'token_generator': False}, 'need state=present'),
+    ({'name': 'bad-x', 'token_generator': 'yes please'}, "argument 'token_generator' is of type"),
 ]
 
 
@@ -340,7 +342,7 @@ def test_the_acl_of_a_disabled_key_that_stays_disabled_fails_before_any_write():
     client = ScriptedClient(('LIST', None, [key(status='DISABLE')]), acl(False, []))
     with pytest.raises(ModuleFailed) as failed:
         run_module(KmsKey, {'name': 'app', 'allowed_ips': ['10.0.0.1']}, client)
-    assert 'NCP changes the IP ACL of an enabled key only' in failed.value.result['msg'] and len(client.calls) == 2
+    assert 'NCP changes the IP ACL and the token generator of an enabled key only' in failed.value.result['msg'] and len(client.calls) == 2
     enabling = ScriptedClient(('LIST', None, [key(status='DISABLE')]), acl(False, []), ('POST', '/keys/t/enable', {}),
                               ('POST', '/keys/t/acl', {}))
     result = run_module(KmsKey, {'name': 'app', 'enabled': True, 'allowed_ips': ['10.0.0.1']}, enabling)
@@ -354,3 +356,34 @@ def test_a_lost_acl_answer_is_confirmed_by_reading_the_acl():
                             acl(True, ['10.0.0.1']))
     result = run_module(KmsKey, {'name': 'app', 'ip_acl': True}, client)
     assert result['actions'] == ['enable IP ACL'] and client.script == []
+
+
+GENERATOR = ('GET', '/keys/t/token-generator', {'tokenGeneratorId': 7, 'status': 'ACTIVE', 'issuedTokenCount': 2})
+
+
+def test_token_generator_is_read_only_when_asked_and_created_when_missing():
+    from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
+    missing = ('GET', '/keys/t/token-generator', KmsApiError('none', status=404, code='NOT_FOUND'))
+    client = ScriptedClient(('LIST', None, [key()]), missing, ('POST', '/keys/t/token-generator', None))
+    result = run_module(KmsKey, {'name': 'app', 'token_generator': True}, client)
+    assert result['actions'] == ['create token generator'] and result['key']['token_generator'] is True
+    again = ScriptedClient(('LIST', None, [key()]), GENERATOR)
+    result = run_module(KmsKey, {'name': 'app', 'token_generator': True}, again)
+    assert not result['changed'] and again.calls == ['LIST', 'GET /keys/t/token-generator']
+
+
+def test_discarding_the_token_generator_warns_that_every_token_stops_working_in_check_mode_too():
+    client = ScriptedClient(('LIST', None, [key()]), GENERATOR)
+    result = run_module(KmsKey, {'name': 'app', 'token_generator': False}, client, check_mode=True)
+    assert result['actions'] == ['discard token generator'] and result['key']['token_generator'] is False
+    assert 'every token it issued stops working, irreversibly (check mode: it would)' in result['warnings'][0]
+    real = ScriptedClient(('LIST', None, [key()]), GENERATOR, ('DELETE', '/keys/t/token-generator', None))
+    assert run_module(KmsKey, {'name': 'app', 'token_generator': False}, real)['actions'] == ['discard token generator']
+
+
+def test_a_new_key_gets_its_token_generator_after_the_create():
+    made = key(status='ENABLE')
+    client = ScriptedClient(('LIST', None, []), ('LIST', None, []), ('LIST', None, []), ('POST', '/keys', made),
+                            ('POST', '/keys/t/token-generator', None))
+    result = run_module(KmsKey, {'name': 'app', 'token_generator': True}, client)
+    assert result['actions'] == ['create key', 'create token generator'] and result['key']['token_generator'] is True
