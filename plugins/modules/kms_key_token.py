@@ -29,12 +29,12 @@ options:
     description:
       - How long the access token is valid, in hours (1 to 17520), or V(unlimited).
       - Unset leaves NCP's default, 72 hours.
-    type: str
+    type: raw
   refresh_token_hours:
     description:
       - How long the refresh token is valid, in hours (1 to 17520), or V(unlimited).
       - Unset leaves NCP's default, 2160 hours.
-    type: str
+    type: raw
   create_generator:
     description:
       - V(true) creates the key's token generator first when it has none. V(false) fails before any write when it has
@@ -209,11 +209,12 @@ class IssueTokens(Change):
                             'revoked on its own (rotate_generator voids them all)' % (describe_key(key), exc))
 
 
-def api_hours(text):
-    """NCP's value for an hours option: an int of 1-17520 or "UL"; None when the text is neither."""
-    if text.strip().lower() == UNLIMITED:
+def api_hours(value):
+    """NCP's value for an hours option (a number, or its text): an int of 1-17520 or "UL"; None when it is neither."""
+    text = str(value).strip().lower()
+    if text == UNLIMITED:
         return 'UL'
-    if text.strip().isdigit() and TOKEN_HOURS[0] <= int(text) <= TOKEN_HOURS[1]:
+    if not isinstance(value, bool) and text.isdigit() and TOKEN_HOURS[0] <= int(text) <= TOKEN_HOURS[1]:
         return int(text)
     return None
 
@@ -223,8 +224,8 @@ class KmsKeyToken(KmsModule):
 
     argument_spec = dict(
         KEY_SELECTOR,
-        access_token_hours=dict(type='str', no_log=False),
-        refresh_token_hours=dict(type='str', no_log=False),
+        access_token_hours=dict(type='raw', no_log=False),   # a number, or the text unlimited
+        refresh_token_hours=dict(type='raw', no_log=False),
         create_generator=dict(type='bool', default=False),
         rotate_generator=dict(type='bool', default=False),
         force=dict(type='bool', default=False),

@@ -18,6 +18,9 @@ BAD_INPUT = [
     ({'name': 'app', 'refresh_token_hours': '17521'}, 'refresh_token_hours must be a number of hours from 1 to 17520'),
     ({'name': 'app', 'access_token_hours': 'forever'}, "or unlimited; got 'forever'"),
     ({'name': 'app', 'access_token_hours': '-1'}, 'access_token_hours must be a number of hours'),
+    ({'name': 'app', 'access_token_hours': True}, 'access_token_hours must be a number of hours'),
+    ({'name': 'app', 'refresh_token_hours': 0}, "refresh_token_hours must be a number of hours from 1 to 17520, or "
+                                                "unlimited; got 0"),
     ({'name': 'app', 'rotate_generator': True},
      'rotate_generator: true replaces the token generator, which voids every token it issued, irreversibly: add force: '
      'true to confirm'),
@@ -43,7 +46,7 @@ TOKENS = ('POST', '/keys/t/token-set', {'accessToken': 'ACCESS', 'refreshToken':
 
 def test_a_token_set_is_issued_with_the_hours_asked_and_always_reports_a_change():
     client = ScriptedClient(listed(), GENERATOR, TOKENS)
-    result = run_module(KmsKeyToken, {'name': 'app', 'access_token_hours': '24', 'refresh_token_hours': 'Unlimited'},
+    result = run_module(KmsKeyToken, {'name': 'app', 'access_token_hours': 24, 'refresh_token_hours': 'Unlimited'},
                         client)
     assert result['changed'] and result['actions'] == ['issue token set']
     assert (result['access_token'], result['refresh_token']) == ('ACCESS', 'REFRESH')
