@@ -106,15 +106,21 @@ def get_acl(client, key_tag):
     return {'isAclEnabled': data['isAclEnabled'], 'allowedIpList': list(data.get('allowedIpList') or [])}
 
 
-def get_token_generator(client, key_tag):
-    """The key's token generator (``tokenGeneratorId``, ``status``, dates, ``issuedTokenCount``; one GET), or None when
-    it has none: NCP's pages do not say how that is answered, so a 404, no data and an INACTIVE one all mean none."""
+def read_setting(client, key_tag, action):
+    """The data of a GET of one of a key's settings (token generator, latest use), or None when the API answers 404:
+    NCP's pages do not say how "the key has none" is answered, so a 404 and no data both mean none."""
     try:
-        data = client.request('GET', key_path(key_tag, 'token-generator'))
+        return client.request('GET', key_path(key_tag, action))
     except KmsApiError as exc:
         if exc.status == 404:
             return None
         raise
+
+
+def get_token_generator(client, key_tag):
+    """The key's token generator (``tokenGeneratorId``, ``status``, dates, ``issuedTokenCount``; one GET), or None when
+    it has none (a 404, no data, or an INACTIVE one)."""
+    data = read_setting(client, key_tag, 'token-generator')
     if not isinstance(data, dict) or data.get('status', 'ACTIVE') != 'ACTIVE':
         return None
     return data
@@ -137,12 +143,7 @@ def use_record(item):
 
 def get_last_use(client, key_tag):
     """The latest use of a key (one GET), or None when it was never used (no data, or a 404)."""
-    try:
-        return use_record(client.request('GET', key_path(key_tag, 'last-use-info')))
-    except KmsApiError as exc:
-        if exc.status == 404:
-            return None
-        raise
+    return use_record(read_setting(client, key_tag, 'last-use-info'))
 
 
 def get_activities(client, key_tag, since_ms, until_ms, limit):
