@@ -401,6 +401,9 @@ def make_handler(emulator, boundary):
 class KmsRequestHandler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'ncloud-kms-emulator'
+    # TCP_NODELAY: the status line and headers go out in one write and the body in another; with Nagle's
+    # algorithm the body waits for the client's delayed ACK (40 ms on Linux), a stall NCP does not have.
+    disable_nagle_algorithm = True
     emulator = None
     boundary = None
 
