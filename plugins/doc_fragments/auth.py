@@ -75,7 +75,7 @@ options:
     type: bool
     default: true
 requirements:
-  - requests
+  - Python 3.8 or later (HTTP goes through its standard library; no other package is needed)
 '''
 
     # For modules (use both fragments: ncloud.kms.auth and ncloud.kms.auth.modules).

@@ -94,7 +94,7 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.ncloud.kms.plugins.module_utils.client import HAS_REQUESTS, KmsApiError
+from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
     CONNECTION_OPTIONS, UNPREFIXED, KmsConnection, option_region, tag_contradiction, tag_region,
 )
@@ -177,8 +177,6 @@ class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
-        if not HAS_REQUESTS:
-            refuse('the ncloud.kms.kms_decrypt lookup needs the Python library requests on the controller')
         connection = self.connection(kwargs)
         try:
             plaintexts = self.decrypt(connection, terms)

@@ -19,11 +19,9 @@ write whose answer was lost, and the one place that builds the result or the str
 import time
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, _load_params
 
-from ansible_collections.ncloud.kms.plugins.module_utils.client import (
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, CryptoError, KmsApiError,
-)
+from ansible_collections.ncloud.kms.plugins.module_utils.client import CryptoError, KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
     GLOBAL, REGION_CHOICES, UNPREFIXED, KmsConnection, connection_argument_spec, option_region,
     tag_contradiction, tag_region,
@@ -237,8 +235,6 @@ class KmsModule(object):
         """Module-specific input rules; call ``self.fail`` on the first broken one."""
 
     def _validate_common(self):
-        if not HAS_REQUESTS:
-            self.module.fail_json(msg=missing_required_lib('requests'), exception=str(REQUESTS_IMPORT_ERROR))
         self.connection.validate(self.regions())
         for option in ('name', 'key_name'):
             problem = self.params.get(option) is not None and name_problem(self.params[option], option)

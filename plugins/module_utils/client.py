@@ -38,14 +38,9 @@ try:
 except ImportError:  # pragma: no cover
     from urllib import urlencode  # type: ignore
 
-try:
-    import requests
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover
-    requests = None
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = exc
+from ansible_collections.ncloud.kms.plugins.module_utils.transport import (
+    CONNECT_FAILED, DROPPED, TLS_FAILED, TransportError,
+)
 
 
 API_PREFIX = '/kms/v1'
@@ -161,15 +156,6 @@ def retry_after_seconds(value):
         return None
 
 
-def is_not_sent(exc):
-    """True when a transport error happened before the request reached the server."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    text = repr(exc)
-    return isinstance(exc, requests.exceptions.ConnectionError) and (
-        'NewConnectionError' in text or 'Failed to establish' in text or 'NameResolutionError' in text)
-
-
 class KmsClient(object):
     """Signs and sends requests to one KMS boundary (global, KR or JPN)."""
 
@@ -236,15 +222,14 @@ class KmsClient(object):
             try:
                 response = self.session.request(
                     method, self.base_url + uri, data=payload, headers=self._headers(method, uri, payload is not None),
-                    timeout=self.timeout, verify=self.verify, allow_redirects=False)
-            except requests.exceptions.RequestException as exc:
+                    timeout=self.timeout, verify=self.verify)
+            except TransportError as exc:
                 message = describe_transport_error(exc, self.base_url, self.endpoint_source)
-                if isinstance(exc, requests.exceptions.SSLError):
+                if exc.kind == TLS_FAILED:
                     raise KmsApiError(message, method=method, path=uri, attempts=attempt, maybe_applied=maybe_applied)
-                sent = not is_not_sent(exc)
                 last = KmsApiError(message, method=method, path=uri, attempts=attempt,
-                                   maybe_applied=maybe_applied or (sent and method != 'GET'))
-                if sent and not idempotent:
+                                   maybe_applied=maybe_applied or (exc.sent and method != 'GET'))
+                if exc.sent and not idempotent:
                     raise last
                 maybe_applied = last.maybe_applied
                 if attempt < attempts:
@@ -287,7 +272,7 @@ class KmsClient(object):
         return body
 
 
-# What urllib3 and OpenSSL say when a TLS client meets a server that answers plain HTTP.
+# What OpenSSL says when a TLS client meets a server that answers plain HTTP.
 PLAIN_HTTP_SIGNS = ('WRONG_VERSION_NUMBER', 'wrong version number', 'RECORD_LAYER_FAILURE', 'http request',
                     'packet length too long', 'unknown protocol')
 CONNECT_REASONS = (
@@ -305,27 +290,20 @@ CONNECT_REASONS = (
 
 
 def describe_transport_error(exc, base_url, source):
-    """One sentence naming the endpoint and what set it, without urllib3's own retry wording."""
-    text = repr(exc) + str(exc)
-    if isinstance(exc, requests.exceptions.SSLError):
+    """One sentence naming the endpoint and what set it, from a TransportError."""
+    text = str(exc)
+    if exc.kind == TLS_FAILED:
         if any(sign in text for sign in PLAIN_HTTP_SIGNS):
             return ('%s does not speak TLS (it answered in plain HTTP): use http:// for a local emulator on a '
                     'loopback host, or check the host and port; the endpoint is set by %s' % (base_url, source))
         return ('TLS with %s failed (%s): set ca_path to the CA bundle that signed the endpoint certificate, '
                 'or validate_certs=false only for testing; the endpoint is set by %s' % (base_url, tls_reason(text), source))
-    if isinstance(exc, requests.exceptions.Timeout):
-        return 'no answer from %s within the timeout; the endpoint is set by %s' % (base_url, source)
-    if isinstance(exc, requests.exceptions.ConnectionError):
+    if exc.kind in (CONNECT_FAILED, DROPPED):
         reason = next((said for sign, said in CONNECT_REASONS if sign in text), 'connection failed or was dropped')
         return 'cannot reach %s (%s); the endpoint is set by %s' % (base_url, reason, source)
-    return '%s with %s: %s' % (type(exc).__name__, base_url, first_line(exc))
+    return 'no answer from %s within the timeout; the endpoint is set by %s' % (base_url, source)
 
 
 def tls_reason(text):
     found = re.search(r'\[SSL: [A-Z_]+\][^(\'"]*', text) or re.search(r'certificate verify failed[^(\'"]*', text)
     return found.group(0).strip() if found else 'the TLS handshake failed'
-
-
-def first_line(exc):
-    text = str(exc).splitlines()
-    return text[0][:300] if text else type(exc).__name__

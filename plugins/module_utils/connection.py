@@ -24,11 +24,7 @@ except ImportError:  # pragma: no cover
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsClient
-
-try:
-    import requests
-except ImportError:  # pragma: no cover - reported through client.HAS_REQUESTS
-    requests = None
+from ansible_collections.ncloud.kms.plugins.module_utils.transport import HttpSession
 
 # ---- boundaries and sites ------------------------------------------------------------------------
 
@@ -222,7 +218,7 @@ class KmsConnection(object):
         """The client of one boundary; all clients share one HTTP session."""
         if region not in self._clients:
             if self._session is None:
-                self._session = requests.Session()
+                self._session = HttpSession()
             options = self.options
             verify = options.get('ca_path') or True if options['validate_certs'] else False
             self._clients[region] = KmsClient(

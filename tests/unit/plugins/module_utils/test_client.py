@@ -9,13 +9,15 @@ import hmac
 import json
 
 import pytest
-import requests
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import (
     KmsApiError, KmsClient, build_uri, error_from_response, sign,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import EndpointError, check_endpoint
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import iter_keys
+from ansible_collections.ncloud.kms.plugins.module_utils.transport import (
+    CONNECT_FAILED, DROPPED, READ_TIMEOUT, TLS_FAILED, TransportError,
+)
 
 ACCESS_KEY = 'AKIDTESTACCESS'
 SECRET_KEY = 'unit-test-secret-9f8e7d6c5b4a'
@@ -184,7 +186,7 @@ def test_400_is_not_retried():
 
 
 def test_connection_refused_is_retried_and_not_counted_as_applied():
-    refused = requests.exceptions.ConnectionError('NewConnectionError: Failed to establish a new connection')
+    refused = TransportError('ConnectionRefusedError: [Errno 111] Connection refused', CONNECT_FAILED, sent=False)
     session = FakeSession(refused, FakeResponse(409, {'code': 'DUPLICATE', 'msg': 'in use', 'data': None}))
     client, unused = make_client(session)
     with pytest.raises(KmsApiError) as caught:
@@ -193,7 +195,7 @@ def test_connection_refused_is_retried_and_not_counted_as_applied():
 
 
 def test_a_write_after_a_lost_answer_is_marked_maybe_applied():
-    dropped = requests.exceptions.ConnectionError('RemoteDisconnected: Remote end closed connection without response')
+    dropped = TransportError('RemoteDisconnected: Remote end closed connection without response', DROPPED, sent=True)
     session = FakeSession(dropped, FakeResponse(409, {'code': 'DUPLICATE', 'msg': 'in use', 'data': None}))
     client, unused = make_client(session)
     with pytest.raises(KmsApiError) as caught:
@@ -203,7 +205,7 @@ def test_a_write_after_a_lost_answer_is_marked_maybe_applied():
 
 
 def test_a_non_idempotent_write_is_not_retried_once_it_may_have_been_sent():
-    session = FakeSession(requests.exceptions.ReadTimeout('read timed out'))
+    session = FakeSession(TransportError('no answer within 30 seconds', READ_TIMEOUT, sent=True))
     client, sleeps = make_client(session)
     with pytest.raises(KmsApiError) as caught:
         client.request('POST', '/keys/t/rotate', idempotent=False)
@@ -270,8 +272,8 @@ def test_error_dict_has_status_code_and_message():
 
 @pytest.mark.parametrize('answer', [
     FakeResponse(401, {'error': {'errorCode': '200', 'message': 'Authentication Failed'}}),
-    requests.exceptions.ConnectionError('RemoteDisconnected'),
-    requests.exceptions.SSLError('certificate verify failed'),
+    TransportError('RemoteDisconnected', DROPPED, sent=True),
+    TransportError('certificate verify failed', TLS_FAILED, sent=False),
     FakeResponse(200, text='not json'),
 ])
 def test_secret_and_signature_never_appear_in_errors(answer):
@@ -288,7 +290,7 @@ def test_secret_and_signature_never_appear_in_errors(answer):
 
 
 def test_tls_failure_is_not_retried_and_names_ca_path():
-    session = FakeSession(requests.exceptions.SSLError('certificate verify failed'))
+    session = FakeSession(TransportError('certificate verify failed', TLS_FAILED, sent=False))
     client, sleeps = make_client(session)
     with pytest.raises(KmsApiError) as caught:
         client.request('GET', '/keys/t')

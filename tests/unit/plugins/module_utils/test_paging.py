@@ -4,7 +4,7 @@
 """A full listing reads its pages at the same time, against the emulator: under injected faults every key comes
 once, in the API's order, with the client's own retry policy."""
 
-import requests
+from ansible_collections.ncloud.kms.plugins.module_utils.transport import HttpSession
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsClient
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import PAGE_SIZE, all_keys, iter_keys
@@ -20,7 +20,7 @@ def test_ten_thousand_keys_under_faults_come_once_each_in_order():
         emulator.store.seed('global', 10000)
         expected = [key['keyTag'] for key in emulator.store.ordered('global')]
         emulator.set_faults({'error_rate': 0.15, 'drop_rate': 0.05, 'seed': 7})
-        session = requests.Session()
+        session = HttpSession()
         client = KmsClient(emulator.urls()['global'], ACCESS, SECRET, session, retries=10, backoff_base=0.01,
                            backoff_cap=0.05)
         listed = [key['keyTag'] for key in all_keys(client)]
