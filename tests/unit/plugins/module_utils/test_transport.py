@@ -98,19 +98,16 @@ def test_nothing_listening_is_a_connect_failure_not_sent():
     assert 'Connection refused' in str(caught.value)
 
 
-def test_a_connection_closed_after_the_request_is_dropped_and_may_be_applied():
-    server = RawServer(['read-then-close'])
+@pytest.mark.parametrize('behaviour, timeout, kind, said', [
+    ('read-then-close', 5, DROPPED, 'RemoteDisconnected'),     # the connection closed after the request
+    ('read-then-wait', 0.3, READ_TIMEOUT, 'no answer within'),  # no answer within the timeout
+])
+def test_a_request_that_reached_the_server_without_an_answer_may_be_applied(behaviour, timeout, kind, said):
+    server = RawServer([behaviour])
     with pytest.raises(TransportError) as caught:
-        HttpSession().request('POST', server.url(), data='{}', timeout=5)
-    assert caught.value.kind == DROPPED and caught.value.sent is True
-    assert 'RemoteDisconnected' in str(caught.value)
-
-
-def test_no_answer_within_the_timeout_is_a_read_timeout_and_may_be_applied():
-    server = RawServer(['read-then-wait'])
-    with pytest.raises(TransportError) as caught:
-        HttpSession().request('POST', server.url(), data='{}', timeout=0.3)
-    assert caught.value.kind == READ_TIMEOUT and caught.value.sent is True
+        HttpSession().request('POST', server.url(), data='{}', timeout=timeout)
+    assert caught.value.kind == kind and caught.value.sent is True
+    assert said in str(caught.value)
 
 
 @pytest.mark.parametrize('environment, scheme, host, expected', [
