@@ -18,9 +18,9 @@
 #   reliability                  the faults target with 3 seeds, the reliability target (transport, TLS, 20 forks,
 #                                secrets scans) and the bad-input unit cases, with their figures
 #   all                          make test, in lanes at once (CI has 2 cores): sanity, units, the role targets, lint,
-#                                build-install, publish and awx in the foreground; beside them the script targets and
-#                                the compat stage of the oldest and of the newest ansible-core, each into
-#                                .tmp/lanes/<lane>.log, printed when it ends
+#                                build-install, publish and awx in the foreground; beside them the script targets,
+#                                the kms_key and kms_key_migrate targets, and the compat stage of the oldest and of
+#                                the newest ansible-core, each into .tmp/lanes/<lane>.log, printed when it ends
 #   matrix                       sanity, units and integration on every row of tests/matrix/versions.txt
 #                                (KMS_MATRIX_ROWS="2.17.14 2.18.19" runs only those rows)
 #
@@ -166,10 +166,13 @@ run_ansible_doc() {
         ANSIBLE_COLLECTIONS_PATH="$test_root" ansible-doc "ncloud.kms.$plugin" >/dev/null
         echo "ansible-doc ncloud.kms.$plugin: ok ($core_version)"
     done
-    for path in "$collection"/plugins/lookup/*.py; do
-        plugin="$(basename "$path" .py)"
-        ANSIBLE_COLLECTIONS_PATH="$test_root" ansible-doc -t lookup "ncloud.kms.$plugin" >/dev/null
-        echo "ansible-doc -t lookup ncloud.kms.$plugin: ok ($core_version)"
+    for kind in lookup vars; do
+        for path in "$collection/plugins/$kind"/*.py; do
+            [ -e "$path" ] || continue
+            plugin="$(basename "$path" .py)"
+            ANSIBLE_COLLECTIONS_PATH="$test_root" ansible-doc -t "$kind" "ncloud.kms.$plugin" >/dev/null
+            echo "ansible-doc -t $kind ncloud.kms.$plugin: ok ($core_version)"
+        done
     done
 }
 
@@ -219,7 +222,10 @@ run_all() {
     # the role targets, lint, build-install, publish and AWX on the main ansible-core. Beside it, each into
     # .tmp/lanes/<lane>.log (printed whole when it ends): the script targets (faults, reliability, variants: much of
     # their time is waiting on timeouts and retries), and the compat stage of the oldest and of the newest ansible-core.
-    local scripts=(faults reliability variants) excluded=() core py role name status failed=0 lane_end target
+    # The role targets kms_key and kms_key_migrate (about half of the role targets' time) run in a lane of their own,
+    # with their own emulator, so that the foreground does not run on alone once the other lanes are done.
+    local scripts=(faults reliability variants) role_lane=(kms_key kms_key_migrate) excluded=() core py role name
+    local status failed=0 lane_end target
     lane_names=() lane_pids=()   # global: stop_lanes reads them
     mkdir -p "$repo/.tmp/lanes"
     start_lane() {
@@ -233,6 +239,7 @@ run_all() {
     # A failing foreground lane ends make test; the lanes beside it must not run on without it.
     trap stop_lanes EXIT
     start_lane scripts env KMS_TEST_ROOT="$test_root_base-scripts" "$0" integration "${scripts[@]}"
+    start_lane roles env KMS_TEST_ROOT="$test_root_base-roles" "$0" integration "${role_lane[@]}"
     while read -r core py role; do
         [ "$role" = oldest ] || [ "$role" = newest ] || continue
         start_lane "compat-$core" env KMS_MATRIX_ROWS="$core" "$0" compat
@@ -241,10 +248,10 @@ run_all() {
     prepare_collection
     timed "sanity (ansible-core $core_version, py$python_version)" run_sanity
     timed "units" run_units
-    for target in "${scripts[@]}"; do
+    for target in "${scripts[@]}" "${role_lane[@]}"; do
         excluded+=(--exclude "$target")
     done
-    timed "integration: role targets" run_integration "${excluded[@]}"
+    timed "integration: role targets (not kms_key, kms_key_migrate)" run_integration "${excluded[@]}"
     timed "lint" run_lint
     timed "build-install-run" run_build_install
     timed "publish checks" run_publish
