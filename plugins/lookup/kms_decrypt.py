@@ -7,7 +7,10 @@ name: kms_decrypt
 short_description: Decrypt NAVER Cloud Platform KMS ciphertexts inline
 version_added: 0.2.0
 description:
-  - Returns the plaintext of each term, an NCP KMS ciphertext (C(ncpkms:v<version>:...)), decrypted with one key.
+  - Returns the plaintext of each term, an NCP KMS ciphertext (C(ncpkms:v<version>:...)) or an envelope (the text
+    file M(ncloud.kms.kms_encrypt) writes for content over 32 KB), decrypted with one key.
+  - An envelope's wrapped data key is decrypted with the other terms, and its content on the controller
+    (AES-256-GCM, with the C(cryptography) package that ansible-core installs).
   - All terms of one call go to the API in as few requests as the limits allow, one below 32 KB in all.
   - Within one process, a ciphertext already decrypted with the same key and context is not sent again, and
     a key name is resolved to its tag once. Each task runs its lookups in its own worker process.
@@ -20,7 +23,7 @@ author:
   - ncloud.kms developers (@ncloud-kms)
 options:
   _terms:
-    description: One or more ciphertexts, as NCP returns them (C(ncpkms:v<version>:<base64>)).
+    description: One or more ciphertexts, as NCP returns them (C(ncpkms:v<version>:<base64>)), or envelopes.
     required: true
     type: list
     elements: str
@@ -62,6 +65,13 @@ EXAMPLES = r'''
                            context='service=billing', wantlist=True) }}"
   no_log: true
 
+- name: Read a certificate bundle kept in an envelope (content over 32 KB)
+  ansible.builtin.copy:
+    content: "{{ lookup('ncloud.kms.kms_decrypt', lookup('ansible.builtin.file', 'files/ca-bundle.pem.ncpkms'),
+                        key_name='app-secrets') }}"
+    dest: /etc/pki/app/ca-bundle.pem
+    mode: '0644'
+
 - name: Decrypt a binary file's ciphertext to base64, addressing the key by tag
   ansible.builtin.copy:
     content: "{{ lookup('ncloud.kms.kms_decrypt', lookup('ansible.builtin.file', 'license.ncpkms'),
@@ -95,14 +105,9 @@ from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
-    CONNECTION_OPTIONS, UNPREFIXED, KmsConnection, option_region, tag_contradiction, tag_region,
-)
-from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
-    CryptoError, KmsCrypto, check_ciphertexts, encode_context, to_b64,
-)
-from ansible_collections.ncloud.kms.plugins.module_utils.key_cache import KeyCache
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import KeyConflict, locate_names, name_problem
+from ansible_collections.ncloud.kms.plugins.module_utils.controller import KeySelector, decrypt_texts, open_connection
+from ansible_collections.ncloud.kms.plugins.module_utils.crypto import CryptoError, encode_context, to_b64
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import KeyConflict
 
 
 display = Display()
@@ -120,46 +125,20 @@ class LookupModule(LookupBase):
 
     # ---- options -------------------------------------------------------------------------------
 
-    def connection(self, given):
-        key_name, key_tag, option = self.get_option('key_name'), self.get_option('key_tag'), self.get_option('region')
-        if (key_name is None) == (key_tag is None):
-            refuse('kms_decrypt needs exactly one of key_name and key_tag: the key that encrypted the terms')
-        if key_name is not None and name_problem(key_name, 'key_name'):
-            refuse('kms_decrypt: %s' % name_problem(key_name, 'key_name'))
-        if key_tag is not None and tag_contradiction(key_tag, option):
-            refuse('kms_decrypt: %s' % tag_contradiction(key_tag, option))
-        connection = KmsConnection(dict((name, self.get_option(name)) for name in CONNECTION_OPTIONS), refuse, given,
-                                   missing_hint=MODULE_DEFAULTS_HINT)
-        first = tag_region(key_tag) if key_tag is not None and tag_region(key_tag) != UNPREFIXED else option_region(option)
-        connection.validate([first])
-        return connection
+    def selector(self):
+        selector = KeySelector(self.get_option('key_name'), self.get_option('key_tag'), self.get_option('region'))
+        if selector.problem():
+            refuse('kms_decrypt: %s' % selector.problem())
+        return selector
 
-    # ---- find, then decrypt (nothing to compare: a lookup only reads) -----------------------------
+    # ---- find, then decrypt (nothing to compare: a lookup only reads): module_utils/controller.py ---
 
-    def find(self, connection):
-        """The key and the client of its boundary: by tag, where its prefix or the region option says (no call);
-        by name, by the collection's region rule (one listing per process)."""
-        key_name, key_tag, option = self.get_option('key_name'), self.get_option('key_tag'), self.get_option('region')
-        if key_tag is not None:
-            region = tag_region(key_tag) if tag_region(key_tag) != UNPREFIXED else option_region(option)
-            return {'keyTag': key_tag}, connection.client(region)
-        cache = KeyCache() if self.get_option('key_cache') else None
-        found, region, warnings = locate_names(connection.client, [key_name], option, connection.options['site'],
-                                               remember=True, cache=cache)
+    def decrypt(self, connection, selector, terms):
+        plaintexts, warnings = decrypt_texts(connection, selector, [str(term) for term in terms],
+                                             encode_context(self.get_option('context')), self.get_option('key_cache'))
         for warning in warnings:
             display.warning('kms_decrypt: %s' % warning)
-        if key_name not in found:
-            raise CryptoError('no key named %s in %s' % (key_name, connection.searched(region, option is None)))
-        return found[key_name], connection.client(region)
-
-    def decrypt(self, connection, terms):
-        terms = [str(term) for term in terms]
-        check_ciphertexts(terms)
-        context = encode_context(self.get_option('context'))
-        key, client = self.find(connection)
-        crypto = KmsCrypto(client)
-        crypto.check_enabled(key)
-        return crypto.decrypt(key, terms, context)
+        return plaintexts
 
     # ---- result --------------------------------------------------------------------------------
 
@@ -177,9 +156,10 @@ class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
-        connection = self.connection(kwargs)
+        selector = self.selector()
+        connection = open_connection(self.get_option, refuse, kwargs, MODULE_DEFAULTS_HINT, [selector.first_region()])
         try:
-            plaintexts = self.decrypt(connection, terms)
+            plaintexts = self.decrypt(connection, selector, terms)
         except (CryptoError, KmsApiError, KeyConflict) as exc:
             raise AnsibleLookupError('kms_decrypt: %s' % exc)
         finally:

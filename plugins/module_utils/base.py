@@ -16,6 +16,8 @@ The base owns the common options, the clients, the check-mode guard on every wri
 write whose answer was lost, and the one place that builds the result or the structured failure.
 """
 
+import os
+import tempfile
 import time
 import traceback
 
@@ -38,6 +40,10 @@ KEY_SELECTOR = dict(
     key_tag=dict(type='str', no_log=False),
     region=dict(type='str', choices=REGION_CHOICES),
 )
+
+
+# The attributes of a file a crypto module writes (doc fragment ncloud.kms.dest_file).
+DEST_FILE_OPTIONS = dict(mode=dict(type='raw'), owner=dict(type='str'), group=dict(type='str'))
 
 
 def key_selector(name_option='name', region=True):
@@ -307,6 +313,14 @@ class KmsModule(object):
             self.key_missing('key %s was not found in %s' % (p['name'] or p['key_tag'], self.where()))
         return key
 
+    def find_crypto_key(self):
+        """The key of a crypto module (``key_name`` or ``key_tag``): a missing key fails, or in check mode warns
+        (``key_missing``) and gives None."""
+        key = self.find_task_key(self.params['key_name'], self.params['key_tag'])
+        if key is None:
+            self.key_missing(self.describe_selector())
+        return key
+
     def key_missing(self, message):
         """A key the task needs is not there. Outside check mode a failure; in check mode a warning, because an
         earlier task of the same run may be the one that would create it; ``predicted_writes`` are reported as
@@ -385,6 +399,30 @@ class KmsModule(object):
         """A local change something else already made (file attributes set by ansible's own helpers)."""
         self.changed = True
         self.actions.append(description)
+
+    def write_file(self, dest, write):
+        """Replace ``dest`` at once: ``write(handle)`` fills a temporary file in the same folder (binary), which is
+        then moved into place, so a reader never sees half a file. Called through ``act_locally``."""
+        folder = os.path.dirname(os.path.abspath(dest))
+        if not os.path.isdir(folder):
+            self.fail('the folder of %s does not exist: %s' % (dest, folder))
+        handle, temp = tempfile.mkstemp(dir=folder, prefix='.ncloud_kms.')
+        try:
+            with os.fdopen(handle, 'wb') as out:
+                write(out)
+        except BaseException:
+            os.remove(temp)
+            raise
+        self.module.atomic_move(temp, dest)
+
+    def set_file_attributes(self, dest):
+        """mode, owner and group of ``dest`` from the task's options (ansible's own helper honours check mode); a
+        file written in this run counts as one write."""
+        if not os.path.exists(dest) and self.check_mode:
+            return
+        file_args = self.module.load_file_common_arguments(self.params, path=dest)
+        if self.module.set_fs_attributes_if_different(file_args, False, diff=None) and not self.changed:
+            self.changed_locally('set file attributes')
 
     @staticmethod
     def now_ms():

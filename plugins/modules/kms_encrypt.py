@@ -19,7 +19,18 @@ description:
     fails before any write, naming the file.
   - Without O(dest), the ciphertext is returned and the task reports C(changed=false).
   - The content is never returned, logged or shown in C(--diff); O(content) is a C(no_log) option.
-  - Content over 32 KB (190 bytes for an RSA2048 key) or a context over 50 bytes fails before any request.
+  - Content over 32 KB, or any content with O(envelope=true), is encrypted locally into an envelope in O(dest)
+    (envelope encryption). NCP makes a 256-bit data key (create-custom-key) and returns it in plain and wrapped
+    under the key; the content is encrypted on the host that runs the module with AES-256-GCM, in chunks (a file of
+    any size, with memory use that does not grow with it), and O(dest) gets one text file that names its format
+    and version, holds the wrapped data key exactly as NCP returned it (C(ncpkms:v<version>:...), so its key
+    version can be read), then the nonce, the ciphertext in base64 lines and the GCM tag. The plain data key never
+    touches disk or output. This needs the Python C(cryptography) package where the module runs (ansible-core
+    installs it on the controller). M(ncloud.kms.kms_decrypt) and the C(ncloud.kms.kms_decrypt) lookup read it.
+  - An envelope in O(dest) is idempotent the same way. When its data key opens with this key and context and it
+    decrypts to the same content (compared by SHA-256, streamed), nothing is written (one decrypt call).
+  - Without an envelope, content over 32 KB (190 bytes for an RSA2048 key) fails before any request; so does a
+    context over 50 bytes, or a convergent key without O(context).
   - The key must be enabled; a disabled key, a key pending deletion or an ECDSA key fails before encrypting.
 author:
   - ncloud.kms developers (@ncloud-kms)
@@ -41,6 +52,13 @@ options:
     description:
       - Write the ciphertext to this file (with a trailing newline) instead of only returning it.
     type: path
+  envelope:
+    description:
+      - Encrypt into an envelope (see above). Unset, content over 32 KB goes into an envelope and smaller content
+        into one NCP ciphertext; V(true) always makes an envelope, V(false) never (content over 32 KB then fails).
+      - An envelope needs O(dest).
+    type: bool
+    version_added: 0.4.0
   force:
     description:
       - Replace a O(dest) that holds no ciphertext, or a ciphertext this key and context cannot decrypt.
@@ -49,19 +67,8 @@ options:
     type: bool
     default: false
     version_added: 0.3.0
-  mode:
-    description:
-      - Permissions of O(dest), as for M(ansible.builtin.copy) (for example V('0600')).
-    type: raw
-  owner:
-    description:
-      - Owner of O(dest).
-    type: str
-  group:
-    description:
-      - Group of O(dest).
-    type: str
 extends_documentation_fragment:
+  - ncloud.kms.dest_file
   - ncloud.kms.key_selector.key_name
   - ncloud.kms.key_selector.region
   - ncloud.kms.auth
@@ -103,6 +110,13 @@ EXAMPLES = r'''
     group: app
     mode: '0640'
 
+- name: Keep a keystore larger than 32 KB encrypted in git (an envelope; re-runs do not rewrite it)
+  ncloud.kms.kms_encrypt:
+    src: files/keystore.p12
+    key_name: app-secrets
+    dest: files/keystore.p12.ncpkms
+    envelope: true
+
 - name: Return a ciphertext without writing a file
   ncloud.kms.kms_encrypt:
     content: "{{ api_token }}"
@@ -135,10 +149,15 @@ ciphertext:
   type: str
   sample: 'ncpkms:v1:kS5xQ0...'
 key_version:
-  description: The key version the ciphertext names.
-  returned: with RV(ciphertext)
+  description: The key version the ciphertext names (for an envelope, the version its wrapped data key names).
+  returned: with RV(ciphertext), or when O(dest) holds an envelope after the run
   type: int
   sample: 1
+envelope:
+  description: Whether the content is (or in check mode, would be) in an envelope rather than one NCP ciphertext.
+  returned: always
+  type: bool
+  sample: false
 dest:
   description: The file written or checked.
   returned: with O(dest)
@@ -196,11 +215,12 @@ error:
 '''
 
 import os
-import tempfile
 
+from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule, key_selector
+from ansible_collections.ncloud.kms.plugins.module_utils import envelope
+from ansible_collections.ncloud.kms.plugins.module_utils.base import DEST_FILE_OPTIONS, KmsModule, key_selector
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     MAX_DATA_BYTES, CryptoError, KmsCrypto, check_ciphertexts, check_plaintexts, ciphertext_version, encode_context,
 )
@@ -215,9 +235,8 @@ class KmsEncrypt(KmsModule):
         context=dict(type='str'),
         dest=dict(type='path'),
         force=dict(type='bool', default=False),
-        mode=dict(type='raw'),
-        owner=dict(type='str'),
-        group=dict(type='str'),
+        envelope=dict(type='bool'),
+        **DEST_FILE_OPTIONS
     )
     module_kwargs = dict(required_one_of=[('content', 'src'), ('key_name', 'key_tag')],
                          mutually_exclusive=[('content', 'src'), ('key_name', 'key_tag')])
@@ -226,107 +245,118 @@ class KmsEncrypt(KmsModule):
     # ---- options -------------------------------------------------------------------------------
 
     def validate(self):
-        """The content to encrypt (from content or src) and the encoded context, before any request."""
-        self.data = self.read_input()
-        check_plaintexts([self.data], None)
-        self.context = encode_context(self.params['context'])
-
-    def read_input(self):
+        """The content to encrypt (bytes, or the src path for an envelope), the form and the encoded context,
+        before any request."""
         p = self.params
-        if p['content'] is not None:
-            return to_bytes(p['content'], errors='surrogate_or_strict')
-        if not os.path.isfile(p['src']):
+        if p['src'] is not None and not os.path.isfile(p['src']):
             self.fail('src must name a file; %s is not one' % p['src'])
-        if os.path.getsize(p['src']) > MAX_DATA_BYTES:
-            self.fail('the content to encrypt must be at most %d bytes (32 KB); src %s has %d'
-                      % (MAX_DATA_BYTES, p['src'], os.path.getsize(p['src'])))
-        with open(p['src'], 'rb') as handle:
+        self.source = to_bytes(p['content'], errors='surrogate_or_strict') if p['content'] is not None else p['src']
+        size = len(self.source) if p['content'] is not None else os.path.getsize(p['src'])
+        self.envelope = p['envelope'] if p['envelope'] is not None else size > MAX_DATA_BYTES
+        if not self.envelope:
+            if size > MAX_DATA_BYTES:
+                self.fail('the content to encrypt must be at most %d bytes (32 KB) with envelope: false; %s has %d'
+                          % (MAX_DATA_BYTES, 'content' if p['content'] is not None else 'src ' + p['src'], size))
+            self.data = self.source if p['content'] is not None else self.read_src()
+            check_plaintexts([self.data], None)
+        elif not p['dest']:
+            self.fail('content over 32 KB (or envelope: true) is encrypted into an envelope file: give dest')
+        elif envelope.missing_cryptography():
+            self.fail(missing_required_lib('cryptography', reason='for envelope encryption'))
+        self.context = encode_context(p['context'])
+
+    def read_src(self):
+        with open(self.params['src'], 'rb') as handle:
             return handle.read()
 
     # ---- find ----------------------------------------------------------------------------------
-
-    def find(self):
-        key = self.find_task_key(self.params['key_name'], self.params['key_tag'])
-        if key is None:
-            self.key_missing(self.describe_selector())
-        return key
 
     def predicted_writes(self):
         return ['write dest'] if self.params['dest'] else []
 
     # ---- compare -------------------------------------------------------------------------------
 
-    def held_ciphertext(self, crypto, key):
-        """The ciphertext in dest when it decrypts to the content with this key and context, else None.
+    def dest_holds_content(self, crypto, key):
+        """Whether dest holds the content in the form this run writes (a ciphertext, or an envelope), encrypted with
+        this key and context; returns (holds, the ciphertext dest holds when it is one).
 
-        A dest that holds no ciphertext, or one this key and context cannot decrypt, fails here unless force.
+        A dest that holds neither form, or one this key and context cannot open, fails here unless force.
         """
         dest = self.params['dest']
         if not dest or not os.path.isfile(dest):
-            return None
+            return False, None
+        if envelope.file_is_envelope(dest):
+            return self.envelope_holds_content(crypto, key), None
         with open(dest, 'rb') as handle:
-            held = handle.read().decode('ascii', 'replace').strip()
+            held = handle.read(64 * 1024).decode('ascii', 'replace').strip()
         try:
             check_ciphertexts([held], 'dest')
         except CryptoError:
-            return self.refuse_unless_forced('holds no valid NCP ciphertext (another file, or a damaged ciphertext)')
+            return self.refuse_unless_forced('holds no valid NCP ciphertext or envelope (another file, or a damaged '
+                                             'one)'), None
         try:
-            same = crypto.decrypt(key, [held], self.context) == [self.data]
+            opened = crypto.decrypt(key, [held], self.context)[0]
         except CryptoError:
             return self.refuse_unless_forced('holds a ciphertext that %s cannot decrypt with this context (another '
-                                             "key's, or another context's)" % describe_key(key))
-        return held if same else None
+                                             "key's, or another context's)" % describe_key(key)), None
+        same = not self.envelope and opened == self.data
+        return same, held if same else None
+
+    def envelope_holds_content(self, crypto, key):
+        try:
+            held = envelope.Envelope(self.params['dest'], 'dest')
+            data_key = crypto.decrypt(key, [held.wrapped_key], self.context)[0]
+            digest = held.open_to(data_key) if self.envelope else None
+        except CryptoError:
+            return self.refuse_unless_forced('holds an envelope that %s cannot open with this context (another '
+                                             "key's, another context's, or a damaged one)" % describe_key(key))
+        return digest == envelope.content_digest(self.source)
 
     def refuse_unless_forced(self, what):
         if not self.params['force']:
             self.fail('dest %s %s: kms_encrypt does not overwrite it unless force: true' % (self.params['dest'], what))
-        return None
+        return False
 
     # ---- act -----------------------------------------------------------------------------------
 
     def write_dest(self, ciphertext):
-        dest = self.params['dest']
-        folder = os.path.dirname(os.path.abspath(dest))
-        if not os.path.isdir(folder):
-            self.fail('the folder of dest does not exist: %s' % folder)
-        handle, temp = tempfile.mkstemp(dir=folder, prefix='.kms_encrypt.')
-        with os.fdopen(handle, 'wb') as out:
-            out.write(to_bytes(ciphertext + '\n'))
-        self.module.atomic_move(temp, dest)
+        self.write_file(self.params['dest'], lambda out: out.write(to_bytes(ciphertext + '\n')))
 
-    def set_attributes(self):
-        """mode, owner and group of dest (ansible's own helper honours check mode)."""
-        dest = self.params['dest']
-        if not os.path.exists(dest) and self.check_mode:
-            return
-        file_args = self.module.load_file_common_arguments(self.params, path=dest)
-        if self.module.set_fs_attributes_if_different(file_args, False, diff=None) and not self.changed:
-            self.changed_locally('set file attributes')  # a file written in this run counts as one write
+    def write_envelope(self, crypto, key):
+        """A new data key from NCP, then the content sealed under it into dest."""
+        data_key, wrapped = crypto.data_key(key, self.context)
+        self.write_file(self.params['dest'], lambda out: envelope.seal(self.source, data_key, wrapped, out))
 
     # ---- result --------------------------------------------------------------------------------
 
     def run(self):
         p = self.params
         existed = bool(p['dest']) and os.path.exists(p['dest'])
-        key = self.find()
-        crypto = KmsCrypto(self.client(self.region))
+        key = self.find_crypto_key()
         if key is None:
-            return ({'dest': p['dest']} if p['dest'] else {}), None, None
+            return dict({'dest': p['dest']} if p['dest'] else {}, envelope=self.envelope), None, None
+        crypto = KmsCrypto(self.client(self.region))
         crypto.check_enabled(key)
-        held = self.held_ciphertext(crypto, key)
-        ciphertext = held
-        if held is None and not (p['dest'] and self.check_mode):
-            ciphertext = crypto.encrypt(key, [self.data], self.context)[0]
-        if held is None and p['dest']:
-            self.act_locally('write dest', lambda: self.write_dest(ciphertext))
-        result = {}
-        if ciphertext is not None:
-            result.update(ciphertext=ciphertext, key_version=ciphertext_version(ciphertext))
+        crypto.check_encrypting(key, self.context)
+        held, ciphertext = self.dest_holds_content(crypto, key)
+        result = {'envelope': self.envelope}
+        if self.envelope:
+            if not held:
+                self.act_locally('write dest', lambda: self.write_envelope(crypto, key))
+            if os.path.isfile(p['dest']) and envelope.file_is_envelope(p['dest']):
+                result['key_version'] = ciphertext_version(envelope.Envelope(p['dest'], 'dest').wrapped_key)
+        else:
+            if not held and not (p['dest'] and self.check_mode):
+                ciphertext = crypto.encrypt(key, [self.data], self.context)[0]
+            if not held and p['dest']:
+                self.act_locally('write dest', lambda: self.write_dest(ciphertext))
+            if ciphertext is not None:
+                result.update(ciphertext=ciphertext, key_version=ciphertext_version(ciphertext))
         if not p['dest']:
             return result, None, None
-        self.set_attributes()
+        self.set_file_attributes(p['dest'])
         result['dest'] = p['dest']
-        before = {'dest': p['dest'], 'holds_this_content': held is not None, 'exists': existed}
+        before = {'dest': p['dest'], 'holds_this_content': held, 'exists': existed}
         after = {'dest': p['dest'], 'holds_this_content': True, 'exists': True}
         return result, before, after
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: ncloud.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""make bench: API calls, per-task overhead, scaling, parallelism and latency, against the emulator.
+"""make bench: API calls, per-task overhead, scaling, parallelism, latency and secrets in group_vars, against the emulator.
 
 Timings are medians of repeated runs, reported as ratios to a baseline measured in the same run
 (a play of ``ansible.builtin.ping`` tasks), because absolute times on shared machines drift.
@@ -247,8 +247,84 @@ class Bench(object):
         row['added_ms_per_task'] = (row['latency_50ms_s'] - row['latency_0ms_s']) * 1000 / 20
         self.results['latency'] = row
 
+    # ---- 6. secrets in group_vars: the vars plugin against the lookup -------------------------------------
+
+    def secrets(self, hosts=50, count=100):
+        """A play over ``hosts`` hosts whose one task reads ``count`` secrets, kept in group_vars once as a
+        kms_vars file and once as lookups; the decrypt calls of each, and the play's time."""
+        self.reset()
+        self.module('kms_key', {'name': 'bench-vars'})
+        sys.path.insert(0, os.path.join(self.work, 'collections'))
+        from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsClient
+        from ansible_collections.ncloud.kms.plugins.module_utils.crypto import KmsCrypto
+        from ansible_collections.ncloud.kms.plugins.module_utils.transport import HttpSession
+        client = KmsClient(self.env['NCLOUD_KMS_ENDPOINT'], DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, HttpSession())
+        key = [k for k in client.request('GET', '/keys', query=[('pageNo', 1), ('pageSize', 200)])['keyList']
+               if k['keyName'] == 'bench-vars'][0]
+        sealed = KmsCrypto(client).encrypt(key, [('secret-%03d' % n).encode() for n in range(count)])
+        names = ['secret_%03d' % n for n in range(count)]
+        row = {'hosts': hosts, 'secrets': count}
+        for form in ('vars_plugin', 'lookup'):
+            folder = os.path.join(self.work, 'secrets-' + form)
+            os.makedirs(os.path.join(folder, 'group_vars'))
+            with open(os.path.join(folder, 'hosts.ini'), 'w') as handle:
+                handle.write('[app]\n' + ''.join('h%03d\n' % n for n in range(hosts)) +
+                             '[app:vars]\nansible_connection=local\n'
+                             'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
+            if form == 'vars_plugin':
+                lines = ['%s: %s' % (name, text) for name, text in zip(names, sealed)]
+                vars_file = 'all.ncpkms.yml'
+            else:
+                lines = ['%s: "{{ lookup(\'ncloud.kms.kms_decrypt\', \'%s\', key_name=\'bench-vars\') }}"' % (name, text)
+                         for name, text in zip(names, sealed)]
+                vars_file = 'all.yml'
+            with open(os.path.join(folder, 'group_vars', vars_file), 'w') as handle:
+                handle.write('\n'.join(lines) + '\n')
+            play = os.path.join(folder, 'play.yml')
+            with open(play, 'w') as handle:
+                handle.write('- hosts: app\n  gather_facts: false\n  tasks:\n    - name: Use every secret\n'
+                             '      ansible.builtin.assert:\n        that: (%s) | length == %d\n        quiet: true\n'
+                             % (' ~ '.join(names), count * len('secret-000')))
+            self.calls()
+            env = dict(self.env, ANSIBLE_VARS_ENABLED='host_group_vars,ncloud.kms.kms_vars',
+                       NCLOUD_KMS_VARS_KEY_NAME='bench-vars')
+            start = time.perf_counter()
+            subprocess.check_output([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i',
+                                     os.path.join(folder, 'hosts.ini'), '-f', '5', play], env=env, cwd=folder)
+            row[form + '_s'] = time.perf_counter() - start
+            row[form + '_decrypt_calls'] = sum(1 for entry in self.calls() if entry['path'].endswith('/decrypt'))
+        row['envelope_100mb_peak_mb'] = envelope_peak_mb(self.work)
+        self.results['secrets'] = row
+
     def close(self):
         self.emulator.stop()
+
+
+ENVELOPE_RUN = r'''
+import os, resource, sys
+sys.path.insert(0, sys.argv[1])
+from ansible_collections.ncloud.kms.plugins.module_utils.envelope import Envelope, seal
+src, sealed, opened = sys.argv[2:5]
+data_key = os.urandom(32)
+with open(sealed, 'wb') as out:
+    seal(src, data_key, 'ncpkms:v1:QUJD', out)
+with open(opened, 'wb') as out:
+    Envelope(sealed).open_to(data_key, out)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+'''
+
+
+def envelope_peak_mb(work):
+    """Peak memory (MB) of a process that seals a 100 MB file into an envelope and opens it again, as the modules do."""
+    src = os.path.join(work, 'envelope-100mb.bin')
+    with open(src, 'wb') as out:
+        for unused in range(100):
+            out.write(os.urandom(1024 * 1024))
+    peak = subprocess.check_output([sys.executable, '-c', ENVELOPE_RUN, os.path.join(work, 'collections'), src,
+                                    src + '.ncpkms', src + '.out'], universal_newlines=True)
+    for path in (src, src + '.ncpkms', src + '.out'):
+        os.remove(path)
+    return int(peak)
 
 
 def import_time_ms(module, path=None):
@@ -295,16 +371,26 @@ def report(results):
                   lat['slowdown'], lat['added_ms_per_task'], lat['added_ms_per_task'] / lat['calls_per_task']),
               '', 'A create (4 calls) at 50 ms: %.1f round trips of wall time added (the KR and JPN lists run at the '
               'same time)' % lat['create_added_rtt']]
+    sec = results['secrets']
+    lines += ['', '### 6. Secrets in group_vars: %(hosts)d hosts, one task reading %(secrets)d secrets (5 forks)' % sec,
+              '', '| kept as | decrypt calls | play time |', '|---|---|---|',
+              '| a kms_vars file (`group_vars/all.ncpkms.yml`) | %d | %.1f s |'
+              % (sec['vars_plugin_decrypt_calls'], sec['vars_plugin_s']),
+              '| lookups (`group_vars/all.yml`) | %d | %.1f s |' % (sec['lookup_decrypt_calls'], sec['lookup_s']),
+              '', 'Envelope: a process that seals a 100 MB file and opens it again peaks at %d MB (the file is never '
+              'held in memory).'
+              % sec['envelope_100mb_peak_mb']]
     return '\n'.join(lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--repeats', type=int, default=3, help='runs per timing; the median is reported')
-    parser.add_argument('--only', help='comma-separated sections: api_calls,overhead,scaling,parallel,latency')
+    parser.add_argument('--only', help='comma-separated sections: api_calls,overhead,scaling,parallel,latency,secrets')
     args = parser.parse_args()
     bench = Bench(args.repeats)
-    sections = args.only.split(',') if args.only else ['api_calls', 'overhead', 'scaling', 'parallel', 'latency']
+    sections = args.only.split(',') if args.only else ['api_calls', 'overhead', 'scaling', 'parallel', 'latency',
+                                                       'secrets']
     try:
         for section in sections:
             getattr(bench, section)()
@@ -318,7 +404,7 @@ def main():
     for name in ('bench-%s.json' % stamp, 'latest.json'):
         with open(os.path.join(folder, name), 'w') as handle:
             json.dump(results, handle, indent=2)
-    if set(sections) >= {'api_calls', 'overhead', 'scaling', 'parallel', 'latency'}:
+    if set(sections) >= {'api_calls', 'overhead', 'scaling', 'parallel', 'latency', 'secrets'}:
         text = report(results)
         with open(os.path.join(folder, 'latest.md'), 'w') as handle:
             handle.write(text + '\n')

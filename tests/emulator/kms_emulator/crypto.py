@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: ncloud.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Cryptography of the emulated KMS, standard library only.
+"""Cryptography of the emulated KMS.
 
 Not NCP's algorithms (which are not published): a construction with the properties the API promises.
 Each key version has its own 32-byte secret. A ciphertext is ``ncpkms:v{version}:`` followed by the
@@ -10,16 +10,16 @@ over nonce, context and body (encrypt-then-MAC): a wrong key, version or context
 keys draw a random nonce (the same plaintext encrypts differently each time); convergent keys derive it
 from the plaintext and the context (the same input gives the same ciphertext).
 
-Public keys (get-pub-key) are real: an RSA 2048-bit key (e = 65537) or an ECDSA P-256 key per version,
-made on first use, as PEM ``SubjectPublicKeyInfo``. The emulator encrypts RSA2048 data with the
-symmetric construction above (its 190-byte limit is enforced), not with RSA-OAEP.
+Signing keys are real: an RSA 2048-bit key (e = 65537) or an ECDSA P-256 key per version, made on first use
+with the ``cryptography`` package (which ansible-core installs), kept in the state file, serving get-pub-key
+(PEM ``SubjectPublicKeyInfo``), sign and verify. The emulator encrypts RSA2048 data with the symmetric
+construction above (its 190-byte limit is enforced), not with RSA-OAEP.
 """
 
 import base64
 import hashlib
 import hmac
 import os
-import random
 import re
 
 NONCE_BYTES = 16
@@ -78,107 +78,50 @@ def unseal(secret_hex, blob, context):
     return bytes(a ^ b for a, b in zip(body, _keystream(secret, nonce, len(body))))
 
 
-# ---- public keys: DER encoding of SubjectPublicKeyInfo ------------------------------------------------------
+# ---- signing keys (RSA2048, ECDSA P-256): real keys, through the cryptography package ansible-core installs ----
 
-def _der(tag, content):
-    length = len(content)
-    if length < 0x80:
-        header = bytes([length])
+def new_signing_key(key_type):
+    """``(private PEM, public PEM)`` of a new RSA 2048-bit (e = 65537) or ECDSA P-256 key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    if key_type == 'RSA2048':
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     else:
-        size = (length.bit_length() + 7) // 8
-        header = bytes([0x80 | size]) + length.to_bytes(size, 'big')
-    return bytes([tag]) + header + content
+        private = ec.generate_private_key(ec.SECP256R1())
+    private_pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption())
+    public_pem = private.public_key().public_bytes(serialization.Encoding.PEM,
+                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private_pem.decode('ascii'), public_pem.decode('ascii')
 
 
-def _der_int(value):
-    return _der(0x02, value.to_bytes(value.bit_length() // 8 + 1, 'big'))
+def _scheme(key_type):
+    """(padding or None, algorithm) of a signature: RSASSA-PSS with SHA-256 (MGF1 SHA-256, 32-byte salt), or ECDSA
+    with SHA-256 (DER). Assumed: NCP does not publish its parameters; these are the common KMS choice."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+    if key_type == 'RSA2048':
+        return padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256()
+    return None, ec.ECDSA(hashes.SHA256())
 
 
-def _der_oid(dotted):
-    parts = [int(p) for p in dotted.split('.')]
-    body = bytes([40 * parts[0] + parts[1]])
-    for part in parts[2:]:
-        chunk = [part & 0x7F]
-        part >>= 7
-        while part:
-            chunk.insert(0, 0x80 | (part & 0x7F))
-            part >>= 7
-        body += bytes(chunk)
-    return _der(0x06, body)
+def sign(private_pem, key_type, data):
+    from cryptography.hazmat.primitives import serialization
+    private = serialization.load_pem_private_key(private_pem.encode('ascii'), password=None)
+    pad, algorithm = _scheme(key_type)
+    return private.sign(data, pad, algorithm) if pad else private.sign(data, algorithm)
 
 
-def _pem(algorithm, key_bits):
-    der = _der(0x30, _der(0x30, algorithm) + _der(0x03, b'\x00' + key_bits))
-    lines = base64.b64encode(der).decode('ascii')
-    return '-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n' % '\n'.join(
-        lines[i:i + 64] for i in range(0, len(lines), 64))
-
-
-def _probable_prime(bits, rng):
-    small = [p for p in range(3, 2000, 2) if all(p % q for q in range(3, int(p ** 0.5) + 1, 2))]
-    while True:
-        candidate = rng.getrandbits(bits) | (1 << (bits - 1)) | (1 << (bits - 2)) | 1
-        if any(candidate % p == 0 for p in small):
-            continue
-        d, r = candidate - 1, 0
-        while d % 2 == 0:
-            d //= 2
-            r += 1
-        for unused in range(20):
-            x = pow(rng.randrange(2, candidate - 2), d, candidate)
-            if x in (1, candidate - 1):
-                continue
-            for unused_r in range(r - 1):
-                x = pow(x, 2, candidate)
-                if x == candidate - 1:
-                    break
-            else:
-                break
+def verify(public_pem, key_type, data, signature):
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import serialization
+    public = serialization.load_pem_public_key(public_pem.encode('ascii'))
+    pad, algorithm = _scheme(key_type)
+    try:
+        if pad:
+            public.verify(signature, data, pad, algorithm)
         else:
-            return candidate
-
-
-def rsa_public_pem(rng=None):
-    rng = rng or random.SystemRandom()
-    e = 65537
-    while True:
-        p, q = _probable_prime(1024, rng), _probable_prime(1024, rng)
-        n = p * q
-        if p != q and n.bit_length() == 2048 and (p - 1) % e and (q - 1) % e:
-            break
-    return _pem(_der_oid('1.2.840.113549.1.1.1') + _der(0x05, b''), _der(0x30, _der_int(n) + _der_int(e)))
-
-
-# NIST P-256
-P256_P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff
-P256_A = P256_P - 3
-P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551
-P256_G = (0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296,
-          0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5)
-
-
-def _ec_add(a, b):
-    if a is None:
-        return b
-    if b is None:
-        return a
-    if a[0] == b[0] and (a[1] + b[1]) % P256_P == 0:
-        return None
-    if a == b:
-        slope = (3 * a[0] * a[0] + P256_A) * pow(2 * a[1], -1, P256_P)
-    else:
-        slope = (b[1] - a[1]) * pow(b[0] - a[0], -1, P256_P)
-    x = (slope * slope - a[0] - b[0]) % P256_P
-    return x, (slope * (a[0] - x) - a[1]) % P256_P
-
-
-def ecdsa_public_pem(rng=None):
-    rng = rng or random.SystemRandom()
-    scalar, point, result = rng.randrange(1, P256_N), P256_G, None
-    while scalar:
-        if scalar & 1:
-            result = _ec_add(result, point)
-        point = _ec_add(point, point)
-        scalar >>= 1
-    key_bits = b'\x04' + result[0].to_bytes(32, 'big') + result[1].to_bytes(32, 'big')
-    return _pem(_der_oid('1.2.840.10045.2.1') + _der_oid('1.2.840.10045.3.1.7'), key_bits)
+            public.verify(signature, data, algorithm)
+    except InvalidSignature:
+        return False
+    return True

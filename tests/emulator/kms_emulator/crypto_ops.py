@@ -1,16 +1,23 @@
 # -*- coding: utf-8 -*-
 # Copyright: ncloud.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Encrypt, decrypt and get-pub-key (doc), with the documented limits; ``crypto.py`` has the construction.
-Part of ``store.Store``; uses the key state of ``keystore.KeyStore``."""
+"""Encrypt, decrypt, re-encrypt, create-custom-key, sign, verify and get-pub-key (doc), with the documented limits;
+``crypto.py`` has the construction. Part of ``store.Store``; uses the key state of ``keystore.KeyStore``.
+
+Assumed where the reference is silent: re-encrypt takes a string or an array of at most 100 ciphertexts (v3's batch
+limit) and answers ``newCiphertext`` in the same form; verify answers ``valid: false`` for a signature that does
+not match, and fails (422) when the signing version is disabled (doc); sign and verify need an enabled key."""
 
 import base64
 import binascii
+import os
 
 from . import crypto
 from .rules import (
-    ENCRYPTING_TYPES, MAX_CONTEXT_BYTES, MAX_DATA_BYTES, MAX_RSA_BYTES, PUBLIC_KEY_TYPES, KmsError, bad_request,
+    CUSTOM_KEY_BITS, ENCRYPTING_TYPES, MAX_BATCH_ITEMS, MAX_CONTEXT_BYTES, MAX_DATA_BYTES, MAX_RSA_BYTES,
+    MAX_SIGN_BYTES, PUBLIC_KEY_TYPES, KmsError, bad_request,
 )
+SIGNATURE = crypto.CIPHERTEXT   # a signature string has the same shape: ncpkms:v{version}:<base64>
 
 
 class CryptoOps(object):
@@ -86,23 +93,98 @@ class CryptoOps(object):
             self.save()
             return {'ciphertext': sealed if is_array else sealed[0]}
 
+    def _open(self, key, item, context, action='decrypt'):
+        parsed = crypto.parse(item)
+        if parsed and self._version_disabled(key, parsed[0]):
+            raise KmsError(422, 'UNPROCESSABLE_ENTITY', 'Invalid status: version %d of this key is disabled and cannot '
+                           '%s' % (parsed[0], action))
+        secret = parsed and self._secret(key, parsed[0])
+        plaintext = secret and crypto.unseal(secret, parsed[1], context)
+        if plaintext is None:
+            raise bad_request('decryption failed: the ciphertext does not match this key, version and context')
+        return plaintext
+
     def decrypt(self, req):
         with self.lock:
             key = self._usable_key(req.boundary, req.tag, 'decrypt', ENCRYPTING_TYPES)
             items, is_array = self._items(req.body, 'ciphertext')
             context = self._context(key, req.body)
-            opened = []
-            for item in items:
-                parsed = crypto.parse(item)
-                if parsed and self._version_disabled(key, parsed[0]):
-                    raise KmsError(422, 'UNPROCESSABLE_ENTITY', 'Invalid status: version %d of this key is disabled and '
-                                   'cannot decrypt' % parsed[0])
-                secret = parsed and self._secret(key, parsed[0])
-                plaintext = secret and crypto.unseal(secret, parsed[1], context)
-                if plaintext is None:
-                    raise bad_request('decryption failed: the ciphertext does not match this key, version and context')
-                opened.append(base64.b64encode(plaintext).decode('ascii'))
+            opened = [base64.b64encode(self._open(key, item, context)).decode('ascii') for item in items]
             return {'plaintext': opened if is_array else opened[0]}
+
+    def re_encrypt(self, req):
+        """The ciphertexts under the key's current version, never showing the plaintext (answer: newCiphertext)."""
+        with self.lock:
+            key = self._usable_key(req.boundary, req.tag, 're-encrypt', ENCRYPTING_TYPES)
+            items, is_array = self._items(req.body, 'ciphertext')
+            if len(items) > MAX_BATCH_ITEMS:
+                raise bad_request('ciphertext must hold at most %d items' % MAX_BATCH_ITEMS)
+            context = self._context(key, req.body)
+            version = key['currentVersion']
+            sealed = [crypto.seal(self._secret(key, version), version, self._open(key, item, context, 're-encrypt'),
+                                  context, key['isConvergent']) for item in items]
+            self.save()
+            return {'newCiphertext': sealed if is_array else sealed[0]}
+
+    reencrypt = re_encrypt   # the path the reference also writes
+
+    def create_custom_key(self, req):
+        """A data key of ``bits`` bits, sealed under the current version; its plaintext only when asked."""
+        with self.lock:
+            key = self._usable_key(req.boundary, req.tag, 'create a custom key', ENCRYPTING_TYPES)
+            bits = req.body.get('bits', 256)
+            if bits not in CUSTOM_KEY_BITS or isinstance(bits, bool):
+                raise bad_request('bits must be one of %s' % ', '.join(str(b) for b in CUSTOM_KEY_BITS))
+            plain = os.urandom(bits // 8)
+            version = key['currentVersion']
+            answer = {'ciphertext': crypto.seal(self._secret(key, version), version, plain, self._context(key, req.body),
+                                                key['isConvergent']),
+                      'key_version': version}   # snake_case on this page (doc)
+            if req.body.get('requestPlainKey') is True:
+                answer['plaintext'] = base64.b64encode(plain).decode('ascii')
+            self.save()
+            return answer
+
+    def _signed_data(self, body):
+        data = body.get('data')
+        if not isinstance(data, str) or not data:
+            raise bad_request('data must be a non-empty base64 string')
+        raw = self._b64(data, 'data')
+        if len(raw) > MAX_SIGN_BYTES:
+            raise KmsError(413, 'INVALID_REQUEST', 'data must be at most %d bytes' % MAX_SIGN_BYTES)
+        return raw
+
+    def _signing_pair(self, key, version):
+        """(private PEM, public PEM) of a version, made on first use (a key from an older state file that holds
+        only a public key gets a new pair)."""
+        record = next((v for v in key['versions'] if v['version'] == version), None)
+        if record is None:
+            raise bad_request('version %s of this key does not exist' % version)
+        if record['status'] != 'ENABLE':
+            raise KmsError(422, 'UNPROCESSABLE_ENTITY', 'Invalid status: version %d is disabled' % version)
+        if not record.get('privateKey'):
+            record['privateKey'], record['publicKey'] = crypto.new_signing_key(key['keyType'])
+            self.save()
+        return record['privateKey'], record['publicKey']
+
+    def sign(self, req):
+        with self.lock:
+            key = self._usable_key(req.boundary, req.tag, 'sign', PUBLIC_KEY_TYPES)
+            data = self._signed_data(req.body)
+            version = key['currentVersion']
+            private, unused = self._signing_pair(key, version)
+            signature = crypto.sign(private, key['keyType'], data)
+            return {'signature': 'ncpkms:v%d:%s' % (version, base64.b64encode(signature).decode('ascii'))}
+
+    def verify(self, req):
+        with self.lock:
+            key = self._usable_key(req.boundary, req.tag, 'verify', PUBLIC_KEY_TYPES)
+            data = self._signed_data(req.body)
+            match = SIGNATURE.match(req.body.get('signature') or '') if isinstance(req.body.get('signature'), str) else None
+            if not match:
+                raise bad_request('signature must be the string sign returned: ncpkms:v<version>:<base64>')
+            unused, public = self._signing_pair(key, int(match.group(1)))
+            return {'valid': crypto.verify(public, key['keyType'], data, self._b64(match.group(2), 'signature'))}
 
     def public_key(self, req):
         with self.lock:
@@ -114,8 +196,4 @@ class CryptoOps(object):
             if record['status'] != 'ENABLE':
                 raise KmsError(422, 'UNPROCESSABLE_ENTITY', 'Invalid status: version %d is disabled and cannot give '
                                'its public key' % version)
-            if not record.get('publicKey'):
-                make = crypto.rsa_public_pem if key['keyType'] == 'RSA2048' else crypto.ecdsa_public_pem
-                record['publicKey'] = make()
-                self.save()
-            return {'publicKey': record['publicKey']}
+            return {'publicKey': self._signing_pair(key, version)[1]}

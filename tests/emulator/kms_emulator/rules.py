@@ -31,6 +31,9 @@ MAX_RSA_BYTES = 190             # encrypt with an RSA2048 key (doc)
 MAX_CONTEXT_BYTES = 50          # context (doc)
 ENCRYPTING_TYPES = ('AES256', 'RSA2048')
 PUBLIC_KEY_TYPES = ('RSA2048', 'ECDSA')
+MAX_SIGN_BYTES = 8 * 1024       # sign and verify: data (doc)
+CUSTOM_KEY_BITS = (128, 256, 512)   # create-custom-key: bits (doc; default 256)
+MAX_BATCH_ITEMS = 100           # re-encrypt: items of one array request (assumed, from v3's batch endpoints)
 # Where NCP's reference contradicts itself, the emulator answers one way by default and the other
 # way under a named variant (server.py renders the wire-level ones; rename-new-tag lives here).
 VARIANTS = ('list-table', 'notfound-400', 'delete-no-data', 'rename-new-tag', 'gateway-errors')

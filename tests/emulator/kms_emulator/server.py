@@ -100,9 +100,14 @@ ROUTES = (
     ('POST', r'/keys/(?P<tag>[^/]+)/encrypt', 'encrypt'),
     ('POST', r'/keys/(?P<tag>[^/]+)/decrypt', 'decrypt'),
     ('POST', r'/keys/(?P<tag>[^/]+)/get-pub-key', 'public_key'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/sign', 'sign'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/verify', 'verify'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/create-custom-key', 'create_custom_key'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/re-encrypt', 're_encrypt'),
+    ('POST', r'/keys/(?P<tag>[^/]+)/reencrypt', 'reencrypt'),   # the reference writes the path both ways
 )
 # POSTs that change nothing (crypto): not counted as writes in the request log.
-READ_ONLY_POSTS = re.compile(r'/(encrypt|decrypt|get-pub-key)$')
+READ_ONLY_POSTS = re.compile(r'/(encrypt|decrypt|get-pub-key|sign|verify|create-custom-key|re-?encrypt)$')
 # gateway-errors variant: KMS-level failures in the gateway's shape, with numeric codes (doc: typed Integer).
 GATEWAY_CODES = {'INVALID_REQUEST': (100, 'Bad Request'), 'NOT_FOUND': (300, 'Not Found'),
                  'DUPLICATE': (100, 'Bad Request'), 'UNPROCESSABLE_ENTITY': (100, 'Bad Request')}

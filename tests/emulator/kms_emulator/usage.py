@@ -8,9 +8,9 @@ Doc (pages ``security-kms2-*``): the activity log pages like the key list and co
 ``timestampFrom``/``timestampTo`` (ms) say otherwise; an item holds ``timestamp``, ``data.kmsKey``,
 ``data.requestor`` (``requestType`` CONSOLE, API or SYSTEM), ``data.api`` (result, action, type) and ``message``.
 Assumed: the log records every request on a key, but its latest use is the latest crypto call (encrypt, decrypt,
-public key), so that reading or managing a key (a ``--check`` run included) does not make it "used"; a key never
-used answers ``data: null``; the newest activity comes first; reading the usage is not itself recorded; at most
-1,000 activities are kept per key.
+sign, verify, custom key, re-encrypt, public key), so that reading or managing a key (a ``--check`` run included)
+does not make it "used"; a key never used answers ``data: null``; the newest activity comes first; reading the
+usage is not itself recorded; at most 1,000 activities are kept per key.
 """
 
 import math
@@ -19,7 +19,7 @@ from .rules import bad_request, int_param
 
 MAX_KEPT = 1000
 DAY_MS = 24 * 3600 * 1000
-CRYPTO_OPERATIONS = ('encrypt', 'decrypt', 'public_key')
+CRYPTO_OPERATIONS = ('encrypt', 'decrypt', 'public_key', 'sign', 'verify', 'create_custom_key', 're_encrypt', 'reencrypt')
 NOT_RECORDED = ('last_use_info', 'activities', 'list_keys')
 
 

@@ -752,6 +752,86 @@ def test_public_keys_are_pem_and_stable_per_version(emulator):
     assert crypto_call(emulator, aes, 'get-pub-key', {}).status_code == 400
 
 
+def verify_locally(public_pem, key_type, data, signature):
+    """An independent check of the emulator's signature: RSASSA-PSS (SHA-256, MGF1 SHA-256, 32-byte salt) or
+    ECDSA with SHA-256, with the cryptography package."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+    public = serialization.load_pem_public_key(public_pem.encode())
+    raw = base64.b64decode(signature.split(':', 2)[2])
+    try:
+        if key_type == 'RSA2048':
+            public.verify(raw, data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
+        else:
+            public.verify(raw, data, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        return False
+    return True
+
+
+@pytest.mark.parametrize('key_type', ['RSA2048', 'ECDSA'])
+def test_sign_and_verify_with_real_keys_and_versioned_signatures(emulator, key_type):
+    tag = create(emulator, 'sig', keyType=key_type)['keyTag']
+    signature = crypto_call(emulator, tag, 'sign', {'data': b64(b'release 1.0')}).json()['data']['signature']
+    assert signature.startswith('ncpkms:v1:')
+    public = crypto_call(emulator, tag, 'get-pub-key', {}).json()['data']['publicKey']
+    assert verify_locally(public, key_type, b'release 1.0', signature)
+    assert not verify_locally(public, key_type, b'release 1.1', signature)
+    verify = crypto_call(emulator, tag, 'verify', {'data': b64(b'release 1.0'), 'signature': signature})
+    assert verify.json()['data'] == {'valid': True}
+    assert crypto_call(emulator, tag, 'verify', {'data': b64(b'release 1.1'), 'signature': signature}).json()['data'] == {'valid': False}
+    # after a rotation the old signature still verifies with its version; new ones carry v2
+    post(emulator, tag, 'rotate')
+    again = crypto_call(emulator, tag, 'sign', {'data': b64(b'release 1.0')}).json()['data']['signature']
+    assert again.startswith('ncpkms:v2:')
+    assert crypto_call(emulator, tag, 'verify', {'data': b64(b'release 1.0'), 'signature': signature}).json()['data']['valid']
+    # a disabled version fails verify (doc)
+    post(emulator, tag, 'versions/1/disable')
+    assert crypto_call(emulator, tag, 'verify', {'data': b64(b'release 1.0'), 'signature': signature}).status_code == 422
+
+
+def test_sign_limits_and_key_types(emulator):
+    rsa = create(emulator, 'rsa', keyType='RSA2048')['keyTag']
+    aes = create(emulator, 'aes')['keyTag']
+    assert crypto_call(emulator, rsa, 'sign', {'data': b64(b'x' * 8192)}).status_code == 200
+    assert crypto_call(emulator, rsa, 'sign', {'data': b64(b'x' * 8193)}).status_code == 413
+    assert crypto_call(emulator, aes, 'sign', {'data': b64(b'x')}).status_code == 400
+    assert crypto_call(emulator, rsa, 'verify', {'data': b64(b'x'), 'signature': 'no-prefix'}).status_code == 400
+    post(emulator, rsa, 'disable')
+    assert crypto_call(emulator, rsa, 'sign', {'data': b64(b'x')}).status_code == 422
+
+
+def test_create_custom_key_gives_a_data_key_sealed_under_the_current_version(emulator):
+    tag = create(emulator, 'aes')['keyTag']
+    answer = crypto_call(emulator, tag, 'create-custom-key', {'requestPlainKey': True}).json()['data']
+    assert len(base64.b64decode(answer['plaintext'])) == 32 and answer['key_version'] == 1
+    assert answer['ciphertext'].startswith('ncpkms:v1:')
+    opened = crypto_call(emulator, tag, 'decrypt', {'ciphertext': answer['ciphertext']}).json()['data']['plaintext']
+    assert opened == answer['plaintext']
+    hidden = crypto_call(emulator, tag, 'create-custom-key', {'bits': 128}).json()['data']
+    assert 'plaintext' not in hidden
+    assert len(base64.b64decode(crypto_call(emulator, tag, 'decrypt', {'ciphertext': hidden['ciphertext']})
+                                .json()['data']['plaintext'])) == 16
+    assert crypto_call(emulator, tag, 'create-custom-key', {'bits': 100}).status_code == 400
+
+
+@pytest.mark.parametrize('path', ['re-encrypt', 'reencrypt'])
+def test_re_encrypt_brings_ciphertexts_to_the_current_version(emulator, path):
+    tag = create(emulator, 'aes')['keyTag']
+    old = crypto_call(emulator, tag, 'encrypt', {'plaintext': [b64(b'a'), b64(b'b')]}).json()['data']['ciphertext']
+    post(emulator, tag, 'rotate')
+    single = crypto_call(emulator, tag, path, {'ciphertext': old[0]}).json()['data']['newCiphertext']
+    assert single.startswith('ncpkms:v2:')
+    both = crypto_call(emulator, tag, path, {'ciphertext': old}).json()['data']['newCiphertext']
+    assert [c[:10] for c in both] == ['ncpkms:v2:'] * 2
+    opened = crypto_call(emulator, tag, 'decrypt', {'ciphertext': both}).json()['data']['plaintext']
+    assert opened == [b64(b'a'), b64(b'b')]
+    assert crypto_call(emulator, tag, path, {'ciphertext': [old[0]] * 101}).status_code == 400
+    post(emulator, tag, 'versions/1/disable')
+    assert crypto_call(emulator, tag, path, {'ciphertext': old[0]}).status_code == 422
+
+
 def test_signatures_survive_a_cleared_log_until_a_reset(emulator):
     call(emulator, 'GET', '/kms/v1/keys')
     admin(emulator, 'DELETE', 'requests')

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The kms_encrypt and kms_decrypt targets at -vvvv, then a scan of everything printed for the plaintext
+# The crypto targets (crypto_roles.yml) at -vvvv, then a scan of everything printed for the plaintext
 # (a random marker), the secret key and every request signature: each must occur 0 times.
 # The credentials and endpoints come from the environment (with-emulator.sh), as in a user's shell; so does the
 # marker (-vvvv prints extra variables).

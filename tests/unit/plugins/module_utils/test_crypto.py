@@ -143,3 +143,41 @@ def test_a_damaged_ciphertext_fails_before_any_request(damage):
     with pytest.raises(CryptoError) as caught:
         KmsCrypto(client).decrypt({'keyTag': 't'}, [whole, damage(whole)])
     assert 'term 2 is not a valid ciphertext' in str(caught.value) and client.requests == []
+
+
+@pytest.mark.parametrize('answer', [
+    lambda sent: {'newCiphertext': sent},                       # the current page
+    lambda sent: {'ciphertext': sent},                          # an older page
+    lambda sent: {'newCiphertext': sent[0]} if len(sent) == 1 else {'newCiphertext': sent},
+])
+def test_re_encrypt_reads_every_answer_shape_and_batches_by_100(answer):
+    from ansible_collections.ncloud.kms.tests.unit.plugins.fake_clients import ScriptedClient
+    old = [sealed('item %d' % n) for n in range(150)]
+    renewed = [c.replace('ncpkms:v1:', 'ncpkms:v2:') for c in old]
+    client = ScriptedClient(('POST', '/keys/t/re-encrypt', answer(renewed[:100])),
+                            ('POST', '/keys/t/re-encrypt', answer(renewed[100:])))
+    assert KmsCrypto(client).re_encrypt({'keyTag': 't'}, old) == renewed
+    assert [len(body['ciphertext']) for body in client.bodies] == [100, 50]
+
+
+def test_a_convergent_key_without_context_fails_before_the_plaintext_is_sent():
+    client = CryptoClient()
+    with pytest.raises(CryptoError) as caught:
+        KmsCrypto(client).encrypt({'keyTag': 't', 'keyName': 'conv', 'isConvergent': True}, [MARKER.encode()])
+    assert 'is convergent' in str(caught.value) and 'context' in str(caught.value)
+    assert client.requests == [] and MARKER not in str(caught.value)
+    KmsCrypto(client).encrypt({'keyTag': 't', 'keyName': 'conv', 'isConvergent': True}, [b'x'], encode_context('c'))
+    assert len(client.requests) == 1
+
+
+def test_a_data_key_is_256_bits_with_its_wrapped_form():
+    from ansible_collections.ncloud.kms.tests.unit.plugins.fake_clients import ScriptedClient
+    plain = base64.b64encode(b'k' * 32).decode()
+    client = ScriptedClient(('POST', '/keys/t/create-custom-key', {'plaintext': plain, 'ciphertext': sealed('k'),
+                                                                   'key_version': 1}))
+    assert KmsCrypto(client).data_key({'keyTag': 't'}) == (b'k' * 32, sealed('k'))
+    assert client.bodies == [{'requestPlainKey': True, 'bits': 256}]
+    short = ScriptedClient(('POST', '/keys/t/create-custom-key', {'plaintext': base64.b64encode(b'k').decode(),
+                                                                  'ciphertext': sealed('k')}))
+    with pytest.raises(KmsApiError):
+        KmsCrypto(short).data_key({'keyTag': 't'})

@@ -19,7 +19,10 @@ BAD_INPUT = [
     ({'content': 'x'}, 'one of the following is required: key_name, key_tag'),
     ({'content': 'x', 'src': '/etc/hostname', 'key_name': 'app'}, 'mutually exclusive: content|src'),
     ({'content': 'x', 'key_name': 'ap'}, 'key_name must be 3 to 15 characters long'),
-    ({'content': 'x' * (32 * 1024 + 1), 'key_name': 'app'}, 'the content to encrypt must be at most 32768 bytes'),
+    ({'content': 'x' * (32 * 1024 + 1), 'key_name': 'app'}, 'is encrypted into an envelope file: give dest'),
+    ({'content': 'x', 'key_name': 'app', 'envelope': True}, 'is encrypted into an envelope file: give dest'),
+    ({'content': 'x' * (32 * 1024 + 1), 'key_name': 'app', 'envelope': False, 'dest': '/tmp/x'},
+     'the content to encrypt must be at most 32768 bytes (32 KB) with envelope: false; content has 32769'),
     ({'content': 'x', 'key_name': 'app', 'context': 'c' * 51}, 'context must be at most 50 bytes'),
     ({'src': '/nonexistent/file', 'key_name': 'app'}, 'src must name a file; /nonexistent/file is not one'),
 ]
@@ -91,3 +94,61 @@ def test_a_missing_key_in_check_mode_predicts_the_dest_write(tmp_path):
     result = run_module(KmsEncrypt, {'content': 'hello', 'key_name': 'app', 'region': 'global'},
                         ScriptedClient(('LIST', None, [])), check_mode=True)
     assert result['changed'] is False and result['actions'] == []
+
+
+def test_a_convergent_key_without_context_fails_before_sending_the_content():
+    client = ScriptedClient(('LIST', None, [dict(KEY, isConvergent=True)]))
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsEncrypt, {'content': 'hello', 'key_name': 'app'}, client)
+    assert 'is convergent' in failed.value.result['msg'] and client.calls == ['LIST']
+
+
+DATA_KEY = b'd' * 32
+WRAPPED = 'ncpkms:v2:' + base64.b64encode(b'wrapped data key').decode()
+
+
+def data_key_answers(times=1):
+    return [('POST', '/keys/t/create-custom-key', {'plaintext': base64.b64encode(DATA_KEY).decode(),
+                                                   'ciphertext': WRAPPED, 'key_version': 2})] * times
+
+
+def opened_data_key():
+    return ('POST', '/keys/t/decrypt', {'plaintext': base64.b64encode(DATA_KEY).decode()})
+
+
+def test_content_over_32_kb_goes_into_an_envelope_that_re_runs_leave_alone(tmp_path):
+    from ansible_collections.ncloud.kms.plugins.module_utils.envelope import Envelope, is_envelope
+    src = tmp_path / 'keystore.p12'
+    src.write_bytes(b'\x07' * (40 * 1024))
+    dest = tmp_path / 'keystore.p12.ncpkms'
+    args = {'src': str(src), 'key_name': 'app', 'dest': str(dest), 'mode': '0600'}
+    result = run_module(KmsEncrypt, args, ScriptedClient(('LIST', None, [KEY])), check_mode=True)
+    assert result['changed'] and result['envelope'] and not dest.exists()
+    client = ScriptedClient(('LIST', None, [KEY]), *data_key_answers())
+    result = run_module(KmsEncrypt, args, client)
+    assert result['changed'] and result['envelope'] and result['key_version'] == 2 and 'ciphertext' not in result
+    assert client.bodies[1] == {'requestPlainKey': True, 'bits': 256}
+    assert is_envelope(dest.read_bytes()) and Envelope(str(dest)).wrapped_key == WRAPPED
+    assert base64.b64encode(DATA_KEY).decode() not in dest.read_text() and oct(dest.stat().st_mode & 0o777) == '0o600'
+    client = ScriptedClient(('LIST', None, [KEY]), opened_data_key())
+    result = run_module(KmsEncrypt, args, client)
+    assert result['changed'] is False and client.bodies[1] == {'ciphertext': WRAPPED}
+    crypto._DECRYPTED.clear()
+    src.write_bytes(b'\x08' * (40 * 1024))
+    client = ScriptedClient(('LIST', None, [KEY]), opened_data_key(), *data_key_answers())
+    assert run_module(KmsEncrypt, args, client)['changed'] is True
+
+
+def test_an_envelope_another_key_wrapped_is_kept_unless_force(tmp_path):
+    from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
+    from ansible_collections.ncloud.kms.plugins.module_utils.envelope import seal
+    dest = tmp_path / 'data.ncpkms'
+    with open(str(dest), 'wb') as out:
+        seal(b'old', DATA_KEY, WRAPPED, out)
+    refused = KmsApiError('decryption failed', status=400, method='POST', path='/keys/t/decrypt')
+    args = {'content': 'new', 'key_name': 'app', 'dest': str(dest), 'envelope': True}
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsEncrypt, args, ScriptedClient(('LIST', None, [KEY]), ('POST', '/keys/t/decrypt', refused)))
+    assert 'holds an envelope that key app' in failed.value.result['msg'] and 'force: true' in failed.value.result['msg']
+    client = ScriptedClient(('LIST', None, [KEY]), ('POST', '/keys/t/decrypt', refused), *data_key_answers())
+    assert run_module(KmsEncrypt, dict(args, force=True), client)['changed'] is True

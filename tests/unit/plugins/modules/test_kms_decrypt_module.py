@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright: ncloud.kms contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""kms_decrypt (the module): bad input fails before any request; dest is written only when it differs from the
+content; a damaged envelope never replaces dest; the content is never in the result."""
+
+import base64
+import json
+
+import pytest
+
+from ansible_collections.ncloud.kms.plugins.module_utils import crypto
+from ansible_collections.ncloud.kms.plugins.module_utils.envelope import seal
+from ansible_collections.ncloud.kms.plugins.modules.kms_decrypt import KmsDecrypt
+from ansible_collections.ncloud.kms.tests.unit.plugins.fake_clients import ScriptedClient
+from ansible_collections.ncloud.kms.tests.unit.plugins.modules.module_runner import (
+    ModuleFailed, assert_fails_before_any_request, bad_input_ids, run_module,
+)
+
+BAD_INPUT = [
+    ({'src': '/nonexistent/file', 'dest': '/tmp/out', 'key_name': 'app'}, 'src must name a file; /nonexistent/file'),
+    ({'src': '/etc/hostname', 'key_name': 'app'}, 'missing required arguments: dest'),
+    ({'src': '/etc/hostname', 'dest': '/tmp/out'}, 'one of the following is required: key_name, key_tag'),
+    ({'src': '/etc/hostname', 'dest': '/tmp/out', 'key_name': 'app'}, 'src 1 is not a valid ciphertext'),
+    ({'src': '/etc/hostname', 'dest': '/tmp/out', 'key_name': 'app', 'context': 'c' * 51}, 'context must be at most 50'),
+]
+
+
+@pytest.mark.parametrize('args, message', BAD_INPUT, ids=bad_input_ids(BAD_INPUT))
+def test_bad_input_fails_before_any_request(args, message):
+    assert_fails_before_any_request(KmsDecrypt, args, message)
+
+
+@pytest.fixture(autouse=True)
+def no_decrypted_cache():
+    crypto._DECRYPTED.clear()
+
+
+KEY = {'keyName': 'app', 'keyTag': 't', 'status': 'ENABLE', 'keyType': 'AES256'}
+MARKER = b'PLAINTEXT-MARKER-5c1d'
+SEALED = 'ncpkms:v1:' + base64.b64encode(b'sealed').decode()
+
+
+def decrypted(content):
+    return ('POST', '/keys/t/decrypt', {'plaintext': base64.b64encode(content).decode()})
+
+
+def test_a_ciphertext_file_is_written_once(tmp_path):
+    src, dest = tmp_path / 'pw.ncpkms', tmp_path / 'pw.txt'
+    src.write_text(SEALED + '\n')
+    args = {'src': str(src), 'dest': str(dest), 'key_name': 'app', 'mode': '0600'}
+    result = run_module(KmsDecrypt, args, ScriptedClient(('LIST', None, [KEY]), decrypted(MARKER)), check_mode=True)
+    assert result['changed'] and not dest.exists() and MARKER.decode() not in json.dumps(result)
+    result = run_module(KmsDecrypt, args, ScriptedClient(('LIST', None, [KEY]), decrypted(MARKER)))
+    assert result['changed'] and dest.read_bytes() == MARKER and oct(dest.stat().st_mode & 0o777) == '0o600'
+    assert result['envelope'] is False and result['key_version'] == 1 and MARKER.decode() not in json.dumps(result)
+    crypto._DECRYPTED.clear()
+    result = run_module(KmsDecrypt, args, ScriptedClient(('LIST', None, [KEY]), decrypted(MARKER)))
+    assert result['changed'] is False and result['actions'] == []
+
+
+def test_an_envelope_is_decrypted_in_one_call_and_a_damaged_one_never_replaces_dest(tmp_path):
+    data_key = b'e' * 32
+    wrapped = 'ncpkms:v4:' + base64.b64encode(b'wrapped').decode()
+    src, dest = tmp_path / 'big.ncpkms', tmp_path / 'big.bin'
+    content = MARKER * 10000
+    with open(str(src), 'wb') as out:
+        seal(content, data_key, wrapped, out)
+    args = {'src': str(src), 'dest': str(dest), 'key_name': 'app'}
+    client = ScriptedClient(('LIST', None, [KEY]), decrypted(data_key))
+    result = run_module(KmsDecrypt, args, client)
+    assert result['changed'] and result['envelope'] and result['key_version'] == 4 and dest.read_bytes() == content
+    assert client.bodies[1] == {'ciphertext': wrapped}
+    crypto._DECRYPTED.clear()
+    assert run_module(KmsDecrypt, args, ScriptedClient(('LIST', None, [KEY]), decrypted(data_key)))['changed'] is False
+    crypto._DECRYPTED.clear()
+    text = src.read_text()
+    src.write_text(text.replace('Size: %d' % len(content), 'Size: %d' % (len(content) - 1)))
+    dest.write_bytes(b'kept')
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsDecrypt, args, ScriptedClient(('LIST', None, [KEY]), decrypted(data_key)))
+    assert 'does not decrypt: its tag does not verify' in failed.value.result['msg'] and dest.read_bytes() == b'kept'
+    assert not [name for name in tmp_path.iterdir() if name.name.startswith('.ncloud_kms.')]
