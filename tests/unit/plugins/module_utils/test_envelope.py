@@ -96,8 +96,9 @@ def test_100_mb_both_ways_in_bounded_memory(tmp_path):
     with open(str(src), 'wb') as out:
         for unused in range(100):
             out.write(os.urandom(1024 * 1024))
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.dirname(os.path.abspath(__file__)))))))
+    import ansible_collections
+    root = next(os.path.dirname(path) for path in ansible_collections.__path__   # the folder above this collection
+                if os.path.isdir(os.path.join(path, 'ncloud', 'kms')))
     output = subprocess.check_output([sys.executable, '-c', BOUNDED, root, str(src), str(tmp_path / 'big.ncpkms'),
                                       str(tmp_path / 'big.out')], universal_newlines=True)
     digest, grown_mb = output.split()
