@@ -19,8 +19,9 @@
 #                                secrets scans) and the bad-input unit cases, with their figures
 #   all                          make test, in lanes at once (CI has 2 cores): sanity, units, the role targets, lint,
 #                                build-install, publish and awx in the foreground; beside them the script targets,
-#                                the kms_key and kms_key_migrate targets, and the compat stage of the oldest and of
-#                                the newest ansible-core, each into .tmp/lanes/<lane>.log, printed when it ends
+#                                the key-management targets (kms_key, _migrate, _rotate, _version), and the compat
+#                                stage of the oldest and of the newest ansible-core, each into .tmp/lanes/<lane>.log,
+#                                printed when it ends
 #   matrix                       sanity, units and integration on every row of tests/matrix/versions.txt
 #                                (KMS_MATRIX_ROWS="2.17.14 2.18.19" runs only those rows)
 #
@@ -222,9 +223,11 @@ run_all() {
     # the role targets, lint, build-install, publish and AWX on the main ansible-core. Beside it, each into
     # .tmp/lanes/<lane>.log (printed whole when it ends): the script targets (faults, reliability, variants: much of
     # their time is waiting on timeouts and retries), and the compat stage of the oldest and of the newest ansible-core.
-    # The role targets kms_key and kms_key_migrate (about half of the role targets' time) run in a lane of their own,
-    # with their own emulator, so that the foreground does not run on alone once the other lanes are done.
-    local scripts=(faults reliability variants) role_lane=(kms_key kms_key_migrate) excluded=() core py role name
+    # The key-management role targets (about half of the role targets' time) run in a lane of their own, with their
+    # own emulator, so that the foreground (the crypto targets among the rest) does not run on alone once the other
+    # lanes are done.
+    local scripts=(faults reliability variants) role_lane=(kms_key kms_key_migrate kms_key_rotate kms_key_version)
+    local excluded=() core py role name
     local status failed=0 lane_end target
     lane_names=() lane_pids=()   # global: stop_lanes reads them
     mkdir -p "$repo/.tmp/lanes"
@@ -251,7 +254,7 @@ run_all() {
     for target in "${scripts[@]}" "${role_lane[@]}"; do
         excluded+=(--exclude "$target")
     done
-    timed "integration: role targets (not kms_key, kms_key_migrate)" run_integration "${excluded[@]}"
+    timed "integration: role targets (not those of the roles lane)" run_integration "${excluded[@]}"
     timed "lint" run_lint
     timed "build-install-run" run_build_install
     timed "publish checks" run_publish
