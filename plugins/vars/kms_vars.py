@@ -233,7 +233,7 @@ class VarsModule(BaseVarsPlugin):
                      'missing its = padding?)' % (path, name_of(trail)))
         connection = open_connection(self.get_option, fail, regions=[selector.first_region()])
         try:
-            plaintexts, warnings = self.decrypt_texts(connection, selector, context, leaves)
+            plaintexts, warnings = self.decrypt_leaves(connection, selector, context, leaves)
         finally:
             connection.close()
         for warning in warnings:
@@ -245,7 +245,7 @@ class VarsModule(BaseVarsPlugin):
                 fail('%s: the value of %s is not UTF-8 text; keep binary data in a file (kms_decrypt module)'
                      % (path, name_of(trail)))
 
-    def decrypt_texts(self, connection, selector, context, leaves):
+    def decrypt_leaves(self, connection, selector, context, leaves):
         texts = [text for unused, unused2, text in leaves]
         use_cache = self.get_option('key_cache')
         try:
@@ -254,7 +254,7 @@ class VarsModule(BaseVarsPlugin):
             if len(leaves) == 1:
                 fail('%s: the value of %s does not decrypt: %s' % (leaves[0][0], name_of(leaves[0][1]), exc))
             for leaf in leaves:   # which one: the first that fails alone
-                self.decrypt_texts(connection, selector, context, [leaf])
+                self.decrypt_leaves(connection, selector, context, [leaf])
             raise AnsibleError('ncloud.kms.kms_vars: %s' % exc)
 
     # ---- result ---------------------------------------------------------------------------------------
