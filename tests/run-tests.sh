@@ -31,6 +31,7 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 what="${1:-all}"
+script_start=$(date +%s)
 shift || true
 timings=()
 
@@ -81,13 +82,20 @@ prepare_collection() {
     fi
 }
 
+children_cpu_s() {
+    # CPU seconds (user + system) of this shell's finished children and their descendants.
+    awk -v tick="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); printf "%d", ($14 + $15) / tick}' "/proc/$$/stat"
+}
+
 timed() {
-    # Run one stage and remember how long it took.
-    local name="$1" start
+    # Run one stage and remember how long it took: wall time, and the CPU time of its processes (on a machine the
+    # lanes share, the CPU time says which stage costs the most).
+    local name="$1" start cpu_start
     shift
     start=$(date +%s)
+    cpu_start=$(children_cpu_s)
     "$@"
-    timings+=("$(printf '%-44s %5ds' "$name" $(( $(date +%s) - start )))")
+    timings+=("$(printf '%-44s %5ds  cpu %5ds' "$name" $(( $(date +%s) - start )) $(( $(children_cpu_s) - cpu_start )))")
 }
 
 print_timings() {
@@ -228,7 +236,7 @@ run_all() {
     # lanes are done.
     local scripts=(faults reliability variants) role_lane=(kms_key kms_key_migrate kms_key_rotate kms_key_version)
     local excluded=() core py role name
-    local status failed=0 lane_end target
+    local status failed=0 lane_end target cpu_start lane_cpu=()
     lane_names=() lane_pids=()   # global: stop_lanes reads them
     mkdir -p "$repo/.tmp/lanes"
     start_lane() {
@@ -263,7 +271,9 @@ run_all() {
     for index in "${!lane_pids[@]}"; do
         name="${lane_names[$index]}"
         status=0
+        cpu_start=$(children_cpu_s)
         wait "${lane_pids[$index]}" || status=$?
+        lane_cpu+=("$(printf '%-44s        cpu %5ds' "lane $name" $(( $(children_cpu_s) - cpu_start )))")
         echo
         echo "=== lane $name (exit $status), .tmp/lanes/$name.log ==="
         cat "$repo/.tmp/lanes/$name.log"
@@ -274,6 +284,9 @@ run_all() {
     done
     trap - EXIT
     timings+=("$(printf '%-44s %5ds' "the foreground waited for the other lanes" $(( $(date +%s) - lane_end )))")
+    timings+=("${lane_cpu[@]}")
+    timings+=("$(printf '%-44s %5ds  cpu %5ds' "make test in all (virtual environments too)" $(( $(date +%s) - script_start )) \
+        "$(awk -v tick="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); printf "%d", ($12 + $13 + $14 + $15) / tick}' "/proc/$$/stat")")")
     print_timings
     grep -h -A20 '^=== stage times' "$repo"/.tmp/lanes/compat-*.log | grep -v '^===\|^--$' || true
     [ "$failed" = 0 ] || return 1
