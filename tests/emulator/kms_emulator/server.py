@@ -113,7 +113,8 @@ GATEWAY_CODES = {'INVALID_REQUEST': (100, 'Bad Request'), 'NOT_FOUND': (300, 'No
                  'DUPLICATE': (100, 'Bad Request'), 'UNPROCESSABLE_ENTITY': (100, 'Bad Request')}
 COMPILED_ROUTES = [(method, re.compile('^' + pattern + '$'), name) for method, pattern, name in ROUTES]
 
-# The unsigned admin API under /_emulator/ (tests and demos): (method, name) -> Emulator method taking the JSON body.
+# The unsigned admin API under /_emulator/ (tests and demos): (method, name) -> Emulator method taking the request's
+# arguments (a GET's query parameters, the JSON body of the others).
 ADMIN_ROUTES = {
     ('GET', 'health'): 'admin_health',
     ('GET', 'requests'): 'admin_requests',
@@ -159,6 +160,7 @@ class Emulator(object):
         self.store = Store(clock=self.now, state_file=state_file, variants=self.variants)
         self.log_lock = threading.Lock()
         self.requests = []
+        self.logged = 0  # requests logged since the start, never reset: GET requests?since=N reads those after N
         self.signatures = set()  # every signature received since the last reset, kept when the log is cleared
         self.in_flight = 0
         self.peak_in_flight = 0
@@ -201,6 +203,8 @@ class Emulator(object):
 
     def record(self, entry):
         with self.log_lock:
+            entry['number'] = self.logged
+            self.logged += 1
             self.requests.append(entry)
             if entry.get('signature'):
                 self.signatures.add(entry['signature'])
@@ -290,29 +294,33 @@ class Emulator(object):
 
     # ---- admin operations (ADMIN_ROUTES) -------------------------------------------------------------
 
-    def admin_health(self, body):
+    def admin_health(self, arguments):
         return {'ok': True, 'urls': self.store.base_urls}
 
-    def admin_requests(self, body):
+    def admin_requests(self, arguments):
+        """The request log. ``since=N`` keeps the requests logged from number N on, ``since=end`` none: ``next`` of
+        such an answer marks where a test's steps start, without clearing the log, in a GET that a lookup can send."""
         with self.log_lock:
-            entries = list(self.requests)
+            since = self.logged if arguments.get('since') == 'end' else int(arguments.get('since', 0))
+            entries = [entry for entry in self.requests if entry['number'] >= since]
+            following = self.logged
         return {'count': len(entries), 'writes': sum(1 for e in entries if e['write']),
-                'peak_in_flight': self.peak_in_flight, 'requests': entries}
+                'peak_in_flight': self.peak_in_flight, 'requests': entries, 'next': following}
 
-    def admin_clear_requests(self, body):
+    def admin_clear_requests(self, arguments):
         with self.log_lock:
             self.requests = []
             self.peak_in_flight = self.in_flight
         return {'count': 0}
 
-    def admin_signatures(self, body):
+    def admin_signatures(self, arguments):
         with self.log_lock:
             return {'signatures': sorted(self.signatures)}
 
-    def admin_keys(self, body):
+    def admin_keys(self, arguments):
         return self.store.dump()
 
-    def admin_reset(self, body):
+    def admin_reset(self, arguments):
         self.store.reset()
         self.set_faults({})
         self.set_variants(self.start_variants)
@@ -322,31 +330,32 @@ class Emulator(object):
             self.signatures = set()
         return {'reset': True}
 
-    def admin_seed(self, body):
-        return {'seeded': self.store.seed(admin_boundary(body), int(body['count']), body.get('prefix', 'seed'))}
+    def admin_seed(self, arguments):
+        seeded = self.store.seed(admin_boundary(arguments), int(arguments['count']), arguments.get('prefix', 'seed'))
+        return {'seeded': seeded}
 
-    def admin_set_faults(self, body):
-        self.set_faults(body)
+    def admin_set_faults(self, arguments):
+        self.set_faults(arguments)
         return {'faults': self.faults}
 
-    def admin_faults(self, body):
+    def admin_faults(self, arguments):
         return {'faults': self.faults, 'counts': self.fault_counts}
 
-    def admin_age(self, body):
-        return self.store.age(body['days'])
+    def admin_age(self, arguments):
+        return self.store.age(arguments['days'])
 
-    def admin_rotate(self, body):
-        return self.store.add_versions(admin_boundary(body), body['name'], body.get('count', 1))
+    def admin_rotate(self, arguments):
+        return self.store.add_versions(admin_boundary(arguments), arguments['name'], arguments.get('count', 1))
 
-    def admin_set_variants(self, body):
-        self.set_variants(body.get('variants') or [])
+    def admin_set_variants(self, arguments):
+        self.set_variants(arguments.get('variants') or [])
         return {'variants': sorted(self.variants)}
 
-    def admin_variants(self, body):
+    def admin_variants(self, arguments):
         return {'variants': sorted(self.variants), 'known': list(VARIANTS)}
 
-    def admin_clock(self, body):
-        self.clock_offset_ms = int(body['offset_ms'])
+    def admin_clock(self, arguments):
+        self.clock_offset_ms = int(arguments['offset_ms'])
         return {'offset_ms': self.clock_offset_ms}
 
     # ---- listeners ---------------------------------------------------------------------------------
@@ -461,7 +470,9 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
     def handle_any(self, method):
         parts = urlsplit(self.path)
         if parts.path.startswith('/_emulator/'):
-            return self.handle_admin(method, parts.path[len('/_emulator/'):], self.read_body_safely())
+            # a GET's parameters are in its query, the other methods' in their JSON body
+            arguments = dict(parse_qsl(parts.query)) if method == 'GET' else self.read_body_safely()
+            return self.handle_admin(method, parts.path[len('/_emulator/'):], arguments)
         emulator = self.emulator
         emulator.enter()
         entry = {'method': method, 'path': self.path, 'boundary': self.boundary, 'status': None,
@@ -550,13 +561,13 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
 
     # ---- admin API (unsigned, not logged) ------------------------------------------------------------
 
-    def handle_admin(self, method, name, body):
+    def handle_admin(self, method, name, arguments):
         emulator = self.emulator
         try:
             operation = ADMIN_ROUTES.get((method, name))
             if operation is None:
                 return self.send_json(404, {'error': 'no admin operation %s %s' % (method, name)})
-            answer = getattr(emulator, operation)(body)
+            answer = getattr(emulator, operation)(arguments)
         except (ValueError, KeyError, TypeError, KmsError) as exc:
             return self.send_json(400, {'error': str(exc)})
         return self.send_json(200, answer)

@@ -449,6 +449,25 @@ def test_every_api_request_is_logged(emulator):
     assert admin(emulator, 'GET', 'requests')['count'] == 0
 
 
+def test_a_mark_reads_the_requests_after_it_and_survives_a_cleared_log(emulator):
+    # The test helpers mark the log (since=end answers only "next") and read what followed, in GETs a lookup can send.
+    create(emulator, 'before')
+    mark = admin(emulator, 'GET', 'requests?since=end')
+    assert mark['count'] == 0 and mark['requests'] == [] and mark['next'] == 1
+    create(emulator, 'after')
+    call(emulator, 'GET', '/kms/v1/keys')
+    after = admin(emulator, 'GET', 'requests?since=%d' % mark['next'])
+    assert (after['count'], after['writes'], after['next']) == (2, 1, 3)
+    assert [e['method'] for e in after['requests']] == ['POST', 'GET']
+    assert admin(emulator, 'GET', 'requests')['count'] == 3
+    # a log cleared after the mark: what was logged since the clear, numbered on
+    admin(emulator, 'DELETE', 'requests')
+    call(emulator, 'GET', '/kms/v1/keys')
+    cleared = admin(emulator, 'GET', 'requests?since=%d' % mark['next'])
+    assert (cleared['count'], cleared['next'], cleared['requests'][0]['number']) == (1, 4, 3)
+    assert admin(emulator, 'GET', 'requests?since=x') == {'error': "invalid literal for int() with base 10: 'x'"}
+
+
 def test_scripted_faults(emulator):
     admin(emulator, 'PUT', 'faults', {'script': [{'fault': '503'}, {'fault': '429-retry-after'}, {'fault': '429'},
                                                  {'fault': 'drop'}], 'retry_after': 2})
