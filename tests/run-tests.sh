@@ -17,11 +17,12 @@
 #                                and build-install, against the built collection
 #   reliability                  the faults target with 3 seeds, the reliability target (transport, TLS, 20 forks,
 #                                secrets scans) and the bad-input unit cases, with their figures
-#   all                          make test, in lanes at once (CI has 2 cores): sanity, units, the role targets, lint,
-#                                build-install, publish and awx in the foreground; beside them the script targets,
-#                                the key-management targets (kms_key, _migrate, _rotate, _version), and the compat
-#                                stage of the oldest and of the newest ansible-core, each into .tmp/lanes/<lane>.log,
-#                                printed when it ends
+#   release-checks               lint, publish and awx, one after the other (a lane of make test)
+#   all                          make test, in lanes at once (CI has 2 cores): sanity, units, the role targets and
+#                                build-install in the foreground; beside them the script targets, the key-management
+#                                targets (kms_key, _migrate, _rotate, _version), the release checks (lint, publish,
+#                                awx), and the compat stage of the oldest and of the newest ansible-core, each into
+#                                .tmp/lanes/<lane>.log, printed when it ends
 #   matrix                       sanity, units and integration on every row of tests/matrix/versions.txt
 #                                (KMS_MATRIX_ROWS="2.17.14 2.18.19" runs only those rows)
 #
@@ -227,13 +228,13 @@ stop_lanes() {
 }
 
 run_all() {
-    # make test: lanes at once, so that both cores of CI's 2-core machine stay busy. In the foreground: sanity, units,
-    # the role targets, lint, build-install, publish and AWX on the main ansible-core. Beside it, each into
+    # make test: lanes at once, so that both cores of CI's 2-core machine stay busy until the end. In the foreground:
+    # sanity, units, the role targets and build-install on the main ansible-core. Beside it, each into
     # .tmp/lanes/<lane>.log (printed whole when it ends): the script targets (faults, reliability, variants: much of
-    # their time is waiting on timeouts and retries), and the compat stage of the oldest and of the newest ansible-core.
-    # The key-management role targets (about half of the role targets' time) run in a lane of their own, with their
-    # own emulator, so that the foreground (the crypto targets among the rest) does not run on alone once the other
-    # lanes are done.
+    # their time is waiting on timeouts and retries), the key-management role targets (about half of the role targets'
+    # time, with their own emulator), the release checks (lint, publish, AWX jobs) and the compat stage of the oldest
+    # and of the newest ansible-core. The lanes are sized by their CPU time (the stage times print it), so that no
+    # lane runs on alone for long once the others are done.
     local scripts=(faults reliability variants) role_lane=(kms_key kms_key_migrate kms_key_rotate kms_key_version)
     local excluded=() core py role name
     local status failed=0 lane_end target cpu_start lane_cpu=()
@@ -251,6 +252,7 @@ run_all() {
     trap stop_lanes EXIT
     start_lane scripts env KMS_TEST_ROOT="$test_root_base-scripts" "$0" integration "${scripts[@]}"
     start_lane roles env KMS_TEST_ROOT="$test_root_base-roles" "$0" integration "${role_lane[@]}"
+    start_lane release "$0" release-checks
     while read -r core py role; do
         [ "$role" = oldest ] || [ "$role" = newest ] || continue
         start_lane "compat-$core" env KMS_MATRIX_ROWS="$core" "$0" compat
@@ -263,10 +265,7 @@ run_all() {
         excluded+=(--exclude "$target")
     done
     timed "integration: role targets (not those of the roles lane)" run_integration "${excluded[@]}"
-    timed "lint" run_lint
     timed "build-install-run" run_build_install
-    timed "publish checks" run_publish
-    timed "AWX jobs (ansible-runner, navigator, concurrent jobs)" run_awx
     lane_end=$(date +%s)
     for index in "${!lane_pids[@]}"; do
         name="${lane_names[$index]}"
@@ -288,7 +287,7 @@ run_all() {
     timings+=("$(printf '%-44s %5ds  cpu %5ds' "make test in all (virtual environments too)" $(( $(date +%s) - script_start )) \
         "$(awk -v tick="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); printf "%d", ($12 + $13 + $14 + $15) / tick}' "/proc/$$/stat")")")
     print_timings
-    grep -h -A20 '^=== stage times' "$repo"/.tmp/lanes/compat-*.log | grep -v '^===\|^--$' || true
+    grep -h -A20 '^=== stage times' "$repo"/.tmp/lanes/release.log "$repo"/.tmp/lanes/compat-*.log | grep -v '^===\|^--$' || true
     [ "$failed" = 0 ] || return 1
     echo "all test stages passed: sanity, units, integration, lint, build-install-run, publish, AWX jobs, compat (oldest and newest)"
 }
@@ -309,8 +308,15 @@ case "$what" in
     build-install) run_build_install ;;
     publish) run_publish ;;
     awx) run_awx ;;
+    release-checks)
+        timed "lint" run_lint
+        timed "publish checks" run_publish
+        timed "AWX jobs (ansible-runner, navigator, concurrent jobs)" run_awx
+        print_timings
+        ;;
     compat) run_compat; print_timings ;;
     matrix) mkdir -p "$repo/.tmp/matrix"; run_matrix ;;
     all) run_all ;;
-    *) echo "usage: $0 [sanity|units|integration|lint|build-install|publish|awx|compat|ansible-doc|reliability|matrix|all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [sanity|units|integration|lint|build-install|publish|awx|release-checks|compat|ansible-doc|reliability|matrix|all]" >&2
+       exit 2 ;;
 esac
