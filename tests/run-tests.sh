@@ -83,20 +83,22 @@ prepare_collection() {
     fi
 }
 
-children_cpu_s() {
-    # CPU seconds (user + system) of this shell's finished children and their descendants.
-    awk -v tick="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); printf "%d", ($14 + $15) / tick}' "/proc/$$/stat"
+cpu_s() {
+    # CPU seconds (user + system) of process $1 and of its finished children and their descendants.
+    awk -v tick="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); printf "%d", ($12 + $13 + $14 + $15) / tick}' "/proc/$1/stat"
 }
 
 timed() {
-    # Run one stage and remember how long it took: wall time, and the CPU time of its processes (on a machine the
-    # lanes share, the CPU time says which stage costs the most).
-    local name="$1" start cpu_start
+    # Run one stage and remember how long it took: wall time, and the CPU time of its processes (the lanes share the
+    # cores, so the CPU time says which stage costs the most). The stage runs in a subshell, whose children are the
+    # stage's processes only: this shell also reaps the lanes beside it.
+    local name="$1" start cpu_file
     shift
     start=$(date +%s)
-    cpu_start=$(children_cpu_s)
-    "$@"
-    timings+=("$(printf '%-44s %5ds  cpu %5ds' "$name" $(( $(date +%s) - start )) $(( $(children_cpu_s) - cpu_start )))")
+    cpu_file="$(mktemp)"
+    ( "$@"; cpu_s "$BASHPID" >"$cpu_file" )
+    timings+=("$(printf '%-44s %5ds  cpu %5ds' "$name" $(( $(date +%s) - start )) "$(cat "$cpu_file")")")
+    rm -f "$cpu_file"
 }
 
 print_timings() {
@@ -237,13 +239,18 @@ run_all() {
     # lane runs on alone for long once the others are done.
     local scripts=(faults reliability variants) role_lane=(kms_key kms_key_migrate kms_key_rotate kms_key_version)
     local excluded=() core py role name
-    local status failed=0 lane_end target cpu_start lane_cpu=()
+    local status failed=0 lane_end target
     lane_names=() lane_pids=()   # global: stop_lanes reads them
     mkdir -p "$repo/.tmp/lanes"
     start_lane() {
         local lane="$1"
         shift
-        "$@" >"$repo/.tmp/lanes/$lane.log" 2>&1 &
+        (
+            status=0
+            "$@" || status=$?
+            printf '%-44s %5ds  cpu %5ds\n' "lane $lane" $(( $(date +%s) - script_start )) "$(cpu_s "$BASHPID")"
+            exit "$status"
+        ) >"$repo/.tmp/lanes/$lane.log" 2>&1 &
         lane_pids+=("$!")
         lane_names+=("$lane")
         echo ">>> lane $lane runs beside this one, into .tmp/lanes/$lane.log"
@@ -270,9 +277,7 @@ run_all() {
     for index in "${!lane_pids[@]}"; do
         name="${lane_names[$index]}"
         status=0
-        cpu_start=$(children_cpu_s)
         wait "${lane_pids[$index]}" || status=$?
-        lane_cpu+=("$(printf '%-44s        cpu %5ds' "lane $name" $(( $(children_cpu_s) - cpu_start )))")
         echo
         echo "=== lane $name (exit $status), .tmp/lanes/$name.log ==="
         cat "$repo/.tmp/lanes/$name.log"
@@ -283,9 +288,10 @@ run_all() {
     done
     trap - EXIT
     timings+=("$(printf '%-44s %5ds' "the foreground waited for the other lanes" $(( $(date +%s) - lane_end )))")
-    timings+=("${lane_cpu[@]}")
+    # each lane's last line: when it ended (seconds from the start) and its CPU time
+    mapfile -t -O "${#timings[@]}" timings < <(tail -qn1 "$repo"/.tmp/lanes/*.log)
     timings+=("$(printf '%-44s %5ds  cpu %5ds' "make test in all (virtual environments too)" $(( $(date +%s) - script_start )) \
-        "$(awk -v tick="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); printf "%d", ($12 + $13 + $14 + $15) / tick}' "/proc/$$/stat")")")
+        "$(cpu_s $$)")")
     print_timings
     grep -h -A20 '^=== stage times' "$repo"/.tmp/lanes/release.log "$repo"/.tmp/lanes/compat-*.log | grep -v '^===\|^--$' || true
     [ "$failed" = 0 ] || return 1
