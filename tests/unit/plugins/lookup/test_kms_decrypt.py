@@ -45,9 +45,7 @@ def test_a_damaged_term_fails_before_any_request(monkeypatch, term):
 def test_envelopes_and_ciphertexts_are_decrypted_in_one_call(monkeypatch):
     import base64
     import io
-    from ansible_collections.ncloud.kms.plugins.module_utils import crypto
     from ansible_collections.ncloud.kms.plugins.module_utils.envelope import seal
-    crypto._DECRYPTED.clear()
     data_key, wrapped = b'q' * 32, 'ncpkms:v2:' + base64.b64encode(b'wrapped').decode()
     text = io.BytesIO()
     seal(b'bundle line\n' * 4000, data_key, wrapped, text)

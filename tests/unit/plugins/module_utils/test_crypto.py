@@ -7,7 +7,7 @@ import base64
 
 import pytest
 
-from ansible_collections.ncloud.kms.plugins.module_utils import crypto, keys
+from ansible_collections.ncloud.kms.plugins.module_utils import crypto
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     CryptoError, KmsCrypto, batches, check_ciphertexts, encode_context,
@@ -43,12 +43,6 @@ class CryptoClient(object):
     def request_answer(self, method, path, query=None, body=None, idempotent=True):
         self.requests.append(('GET', '/keys', None))
         return {'code': 'SUCCESS', 'data': {'keyList': self.keys, 'totalPageNo': 1}}
-
-
-@pytest.fixture(autouse=True)
-def empty_caches():
-    crypto._DECRYPTED.clear()
-    keys._REMEMBERED_NAMES.clear()
 
 
 def sealed(text):

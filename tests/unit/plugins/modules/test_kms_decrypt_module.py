@@ -31,11 +31,6 @@ def test_bad_input_fails_before_any_request(args, message):
     assert_fails_before_any_request(KmsDecrypt, args, message)
 
 
-@pytest.fixture(autouse=True)
-def no_decrypted_cache():
-    crypto._DECRYPTED.clear()
-
-
 KEY = {'keyName': 'app', 'keyTag': 't', 'status': 'ENABLE', 'keyType': 'AES256'}
 MARKER = b'PLAINTEXT-MARKER-5c1d'
 SEALED = 'ncpkms:v1:' + base64.b64encode(b'sealed').decode()

@@ -8,7 +8,6 @@ import base64
 
 import pytest
 
-from ansible_collections.ncloud.kms.plugins.module_utils import crypto
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
 from ansible_collections.ncloud.kms.plugins.modules.kms_verify import KmsVerify
 from ansible_collections.ncloud.kms.tests.unit.plugins.fake_clients import ScriptedClient
@@ -74,7 +73,6 @@ def sign_locally(data):
 
 
 def test_public_key_only_checks_locally_with_the_versions_public_key_read_once():
-    crypto._PUBLIC_KEYS.clear()
     signature, public = sign_locally(b'release')
     client = ScriptedClient(('LIST', None, [KEY]), ('POST', '/keys/t/get-pub-key', {'publicKey': public}))
     args = {'content': 'release', 'signature': signature, 'key_name': 'sig', 'public_key_only': True}

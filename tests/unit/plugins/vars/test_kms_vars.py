@@ -13,7 +13,6 @@ from ansible.errors import AnsibleError
 from ansible.inventory.group import Group
 from ansible.inventory.host import Host
 
-from ansible_collections.ncloud.kms.plugins.module_utils import crypto, keys
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import CONNECTION_OPTIONS, KmsConnection
 from ansible_collections.ncloud.kms.plugins.vars import kms_vars
 from ansible_collections.ncloud.kms.tests.unit.plugins.fake_clients import ScriptedClient
@@ -46,8 +45,6 @@ class DecryptingClient(ScriptedClient):
 def plugin(monkeypatch):
     kms_vars._FILES.clear()
     kms_vars._READ.clear()
-    crypto._DECRYPTED.clear()
-    keys._REMEMBERED_NAMES.clear()
     options = dict((option, facts.get('default')) for option, facts in CONNECTION_OPTIONS.items())
     options.update(access_key='ak', secret_key='sk', key_name='app', key_tag=None, region=None, context=None,
                    key_cache=False)
