@@ -246,9 +246,10 @@ run_all() {
         local lane="$1"
         shift
         (
+            lane_shell=$BASHPID  # this subshell (inside $(...) below, BASHPID would be that of the substitution)
             status=0
             "$@" || status=$?
-            printf '%-44s %5ds  cpu %5ds\n' "lane $lane" $(( $(date +%s) - script_start )) "$(cpu_s "$BASHPID")"
+            printf '%-44s %5ds  cpu %5ds\n' "lane $lane" $(( $(date +%s) - script_start )) "$(cpu_s "$lane_shell")"
             exit "$status"
         ) >"$repo/.tmp/lanes/$lane.log" 2>&1 &
         lane_pids+=("$!")
@@ -293,7 +294,8 @@ run_all() {
     timings+=("$(printf '%-44s %5ds  cpu %5ds' "make test in all (virtual environments too)" $(( $(date +%s) - script_start )) \
         "$(cpu_s $$)")")
     print_timings
-    grep -h -A20 '^=== stage times' "$repo"/.tmp/lanes/release.log "$repo"/.tmp/lanes/compat-*.log | grep -v '^===\|^--$' || true
+    grep -h -A20 '^=== stage times' "$repo"/.tmp/lanes/release.log "$repo"/.tmp/lanes/compat-*.log \
+        | grep -v '^===\|^--$\|^lane ' || true
     [ "$failed" = 0 ] || return 1
     echo "all test stages passed: sanity, units, integration, lint, build-install-run, publish, AWX jobs, compat (oldest and newest)"
 }
