@@ -302,6 +302,8 @@ class Emulator(object):
         such an answer marks where a test's steps start, without clearing the log, in a GET that a lookup can send."""
         with self.log_lock:
             since = self.logged if arguments.get('since') == 'end' else int(arguments.get('since', 0))
+            if since > self.logged:
+                since = 0  # a mark from before this emulator started: its whole log follows the mark
             entries = [entry for entry in self.requests if entry['number'] >= since]
             following = self.logged
         return {'count': len(entries), 'writes': sum(1 for e in entries if e['write']),

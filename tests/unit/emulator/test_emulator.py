@@ -466,6 +466,8 @@ def test_a_mark_reads_the_requests_after_it_and_survives_a_cleared_log(emulator)
     cleared = admin(emulator, 'GET', 'requests?since=%d' % mark['next'])
     assert (cleared['count'], cleared['next'], cleared['requests'][0]['number']) == (1, 4, 3)
     assert admin(emulator, 'GET', 'requests?since=x') == {'error': "invalid literal for int() with base 10: 'x'"}
+    # a mark from before a restart (an emulator that has logged less): the whole log
+    assert admin(emulator, 'GET', 'requests?since=99')['count'] == 1
 
 
 def test_scripted_faults(emulator):
