@@ -4,7 +4,8 @@
 """make bench: API calls, per-task overhead, scaling, parallelism, latency and secrets in group_vars, against the emulator.
 
 Timings are medians of repeated runs, reported as ratios to a baseline measured in the same run
-(a play of ``ansible.builtin.ping`` tasks), because absolute times on shared machines drift.
+(a play of ``ansible.builtin.ping`` tasks), because absolute times on shared machines drift. Where valgrind is
+installed, the last section counts the instructions behind the overhead and scaling figures, which do not drift.
 Prints a table, writes the same figures as JSON under tests/bench/results/, and exits 0: the tests,
 not the benchmark, assert call counts.
 """
@@ -14,11 +15,14 @@ import datetime
 import json
 import os
 import platform
+import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -81,9 +85,9 @@ class Bench(object):
 
     # ---- running ansible -----------------------------------------------------------------------
 
-    def run(self, command, check=True):
+    def run(self, command, check=True, env=None):
         started = time.perf_counter()
-        done = subprocess.run(command, env=self.env, cwd=self.work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        done = subprocess.run(command, env=env or self.env, cwd=self.work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               universal_newlines=True, check=False)
         elapsed = time.perf_counter() - started
         if check and done.returncode != 0:
@@ -99,14 +103,6 @@ class Bench(object):
         command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i',
                    inventory or self.inventory, '-f', str(forks), path]
         return self.run(command)[0]
-
-    def median(self, action, prepare=None):
-        times = []
-        for unused in range(self.repeats):
-            if prepare:
-                prepare()
-            times.append(action())
-        return statistics.median(times)
 
     def taking_turns(self, actions):
         """``{label: (median seconds, API calls per run)}`` of each ``(label, action)``, the actions taking turns for
@@ -247,19 +243,35 @@ class Bench(object):
         self.module('kms_key', {'name': 'bench-same', 'memo': 'same'})
         play = self.loop_playbook('latency20', '      ncloud.kms.kms_key:\n        name: bench-same\n'
                                   '        memo: same', count=20)
-        row = {}
-        for latency in (0, 50):
-            self.emulator.set_faults({'latency_ms': latency})
+        names = ('bench-new%d' % number for number in range(1000))
+        api_seconds = {0: [], 50: []}
+
+        def at(latency, action):
+            def timed():
+                self.emulator.set_faults({'latency_ms': latency})
+                return action()
+            return timed
+
+        def create(latency):
+            # a create: a global list, then the KR and JPN lists at the same time, then the create. Its calls' wall
+            # time is read from the emulator's log (first arrival to last answer): the process's start-up, which
+            # drifts with the machine by more than a round trip, is not in it.
             self.calls()
-            row['latency_%dms_s' % latency] = self.median(lambda: self.playbook(play))
-            row['calls_per_task'] = len(self.calls()) / (20.0 * self.repeats)
-        # a create: a global list, then the KR and JPN lists at the same time, then the create
-        for latency in (0, 50):
-            self.emulator.set_faults({'latency_ms': latency})
-            names = iter('bench-new%d%d' % (latency, number) for number in range(100))
-            row['create_%dms_s' % latency] = self.median(lambda: self.module('kms_key', {'name': next(names)})[0])
-        row['create_added_rtt'] = (row['create_50ms_s'] - row['create_0ms_s']) / 0.05
+            seconds = self.module('kms_key', {'name': next(names)})[0]
+            with self.emulator.log_lock:
+                entries = list(self.emulator.requests)
+            api_seconds[latency].append(max(e['answered'] for e in entries) - min(e['time'] for e in entries))
+            return seconds
+        timed = self.taking_turns([
+            ('play_0ms', at(0, lambda: self.playbook(play))), ('play_50ms', at(50, lambda: self.playbook(play))),
+            ('create_0ms', at(0, lambda: create(0))), ('create_50ms', at(50, lambda: create(50)))])
         self.emulator.set_faults({})
+        row = {'latency_0ms_s': timed['play_0ms'][0], 'latency_50ms_s': timed['play_50ms'][0],
+               'calls_per_task': timed['play_0ms'][1] / 20.0,
+               'create_0ms_s': timed['create_0ms'][0], 'create_50ms_s': timed['create_50ms'][0],
+               'create_calls': timed['create_50ms'][1],
+               'create_api_0ms_s': statistics.median(api_seconds[0]), 'create_api_50ms_s': statistics.median(api_seconds[50])}
+        row['create_added_rtt'] = (row['create_api_50ms_s'] - row['create_api_0ms_s']) / 0.05
         row['slowdown'] = row['latency_50ms_s'] / row['latency_0ms_s']
         row['added_ms_per_task'] = (row['latency_50ms_s'] - row['latency_0ms_s']) * 1000 / 20
         self.results['latency'] = row
@@ -313,8 +325,82 @@ class Bench(object):
         row['envelope_100mb_peak_mb'] = envelope_peak_mb(self.work)
         self.results['secrets'] = row
 
+    # ---- 7. instructions behind sections 2 and 3 -----------------------------------------------------------
+
+    def instructions(self):
+        """Instructions (valgrind's callgrind), where timings drift by more than the effects measured: they repeat
+        within 0.1% whatever else the machine does. Section 2's figure: one ping run and one no-change kms_key run
+        (each the task's AnsiballZ file, kept and run again alone, with the part Python spends compiling source),
+        and the 50-task plays, from plays of 1 and 3 tasks (a loop's tasks after the first cost the same). Section
+        3's: ad-hoc kms_key_info of 10,000 keys, and how much of it is the module's own process."""
+        if not shutil.which('valgrind') or not shutil.which('callgrind_annotate'):
+            self.results['instructions'] = {'skipped': 'valgrind is not installed'}
+            return
+        self.reset()
+        self.module('kms_key', {'name': 'bench-same'})
+        jobs = [(label, [sys.executable, self.kept_payload(label, module, options)], False) for label, module, options in (
+            ('ping', 'ansible.builtin.ping', None), ('kms_key', 'ncloud.kms.kms_key', {'name': 'bench-same'}))]
+        playbook = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+        for label, task in (('ping', '      ansible.builtin.ping:'),
+                            ('kms_key', '      ncloud.kms.kms_key:\n        name: bench-same')):
+            for count in (1, 3):
+                play = self.loop_playbook('%s%d' % (label, count), task, count=count)
+                jobs.append(('%s_%d' % (label, count), [sys.executable, playbook, '-i', self.inventory, play], True))
+        counted = self.callgrind_each(jobs)
+        self.emulator.store.seed('global', 9999)
+        adhoc = [sys.executable, os.path.join(os.path.dirname(sys.executable), 'ansible'), 'localhost', '-i', self.inventory]
+        counted.update(self.callgrind_each([('adhoc_ping', adhoc + ['-m', 'ansible.builtin.ping'], True),
+                                            ('adhoc_info', adhoc + ['-m', 'ncloud.kms.kms_key_info'], True)]))
+        row = dict(('%s_%s' % (label, part), value) for label, parts in counted.items() for part, value in parts.items())
+        for label in ('ping', 'kms_key'):
+            per_task = (row[label + '_3_total'] - row[label + '_1_total']) / 2
+            row[label + '_play_per_task'] = per_task
+            row[label + '_play_50'] = row[label + '_1_total'] + 49 * per_task
+        self.results['instructions'] = row
+
+    def callgrind_each(self, jobs):
+        """``{label: counts}`` of each ``(label, command, children)``, two at a time (valgrind runs on one core)."""
+        with ThreadPoolExecutor(2) as pool:
+            return dict(zip([label for label, unused, unused in jobs], pool.map(lambda job: self.callgrind(*job), jobs)))
+
+    def callgrind(self, label, command, children):
+        """Millions of instructions of ``command``: ``total`` (with every process it starts when ``children``),
+        ``module`` (its AnsiballZ processes) and, run alone, ``compiling`` (inside Python's compile(); None when
+        Python has no symbols)."""
+        folder = tempfile.mkdtemp(prefix='callgrind-%s-' % label, dir=self.work)
+        # ansible's controller looks for results every millisecond while a task runs: under valgrind, which runs a
+        # module some 50 times slower, those looks would outweigh the work counted. Once a second, they do not.
+        config = self.write('polling-once-a-second.cfg', '[defaults]\ninternal_poll_interval = 1\n')
+        subprocess.run(['valgrind', '--tool=callgrind', '--trace-children=%s' % ('yes' if children else 'no'),
+                        '--callgrind-out-file=' + os.path.join(folder, 'out.%p')] + command, cwd=self.work,
+                       env=dict(self.env, PYTHONHASHSEED='0', ANSIBLE_CONFIG=config), stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=True)
+        outputs = [os.path.join(folder, name) for name in os.listdir(folder)]   # one a process
+        counts = {'total': 0, 'module': 0}
+        for path in outputs:
+            command_line, total = callgrind_summary(path)
+            counts['total'] += total / 1e6
+            counts['module'] += total / 1e6 if 'AnsiballZ_' in command_line else 0
+        if not children:
+            counts['compiling'] = callgrind_compiling(outputs[0])
+        return counts
+
+    def kept_payload(self, label, module, options):
+        """The AnsiballZ file of one ad-hoc run of ``module``, kept (ANSIBLE_KEEP_REMOTE_FILES) in a folder of its own."""
+        folder = os.path.join(self.work, 'kept-' + label)
+        env = dict(self.env, ANSIBLE_KEEP_REMOTE_FILES='1', ANSIBLE_REMOTE_TMP=folder)
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible'), 'localhost', '-i', self.inventory,
+                   '-m', module] + (['-a', json.dumps(options)] if options else [])
+        self.run(command, env=env)
+        for directory, unused, files in os.walk(folder):
+            for name in files:
+                if name.startswith('AnsiballZ_'):
+                    return os.path.join(directory, name)
+        raise SystemExit('no AnsiballZ file kept under %s' % folder)
+
     def close(self):
         self.emulator.stop()
+        shutil.rmtree(self.work, ignore_errors=True)
 
 
 ENVELOPE_RUN = r'''
@@ -342,6 +428,25 @@ def envelope_peak_mb(work):
     for path in (src, src + '.ncpkms', src + '.out'):
         os.remove(path)
     return int(peak)
+
+
+def callgrind_summary(path):
+    """(command line, instructions) of one callgrind output file."""
+    command_line = ''
+    with open(path) as handle:
+        for line in handle:
+            if line.startswith('cmd:'):
+                command_line = line
+            elif line.startswith(('summary:', 'totals:')):
+                return command_line, int(line.split()[1])
+    raise SystemExit('no total in %s' % path)
+
+
+def callgrind_compiling(path):
+    """Millions of instructions inside the outermost compile() frame (recursive frames carry a quote mark)."""
+    annotated = subprocess.check_output(['callgrind_annotate', '--inclusive=yes', path], universal_newlines=True)
+    match = re.search(r'^\s*([\d,]+) \([\d.]+%\)\s+\S*bltinmodule\.c:builtin_compile(?:\s|$)', annotated, re.M)
+    return int(match.group(1).replace(',', '')) / 1e6 if match else None
 
 
 def import_time_ms(module, path=None):
@@ -386,8 +491,9 @@ def report(results):
     lines += ['', '### 5. Latency: 20 no-change tasks (%.0f calls each), emulator adding 50 ms per request' % lat['calls_per_task'],
               '', 'slowdown %.2fx; %.0f ms added per task (%.0f ms per call)' % (
                   lat['slowdown'], lat['added_ms_per_task'], lat['added_ms_per_task'] / lat['calls_per_task']),
-              '', 'A create (4 calls) at 50 ms: %.1f round trips of wall time added (the KR and JPN lists run at the '
-              'same time)' % lat['create_added_rtt']]
+              '', 'A create (%d calls) at 50 ms: %.1f round trips of wall time added to its calls (first request to last '
+              'answer, from the emulator\'s log; the KR and JPN lists run at the same time)'
+              % (lat['create_calls'], lat['create_added_rtt'])]
     sec = results['secrets']
     lines += ['', '### 6. Secrets in group_vars: %(hosts)d hosts, one task reading %(secrets)d secrets (5 forks)' % sec,
               '', '| kept as | decrypt calls | play time |', '|---|---|---|',
@@ -397,17 +503,47 @@ def report(results):
               '', 'Envelope: a process that seals a 100 MB file and opens it again peaks at %d MB (the file is never '
               'held in memory).'
               % sec['envelope_100mb_peak_mb']]
+    lines += ['', '### 7. Instructions (valgrind\'s callgrind; the 50-task play from plays of 1 and 3 tasks)', '']
+    lines += instruction_lines(results['instructions'])
     return '\n'.join(lines)
+
+
+def instruction_lines(row):
+    if 'skipped' in row:
+        return ['Skipped: %s.' % row['skipped']]
+
+    def millions(value):
+        return 'unknown (a Python without symbols)' if value is None else '%.0f M' % value
+    ping_module, info_module = row['adhoc_ping_module'], row['adhoc_info_module']
+    return [
+        '| run | ansible.builtin.ping | ncloud.kms | ratio |', '|---|---|---|---|',
+        '| kms_key, no change: one module run alone | %s | %s | %.2f |' % (
+            millions(row['ping_total']), millions(row['kms_key_total']), row['kms_key_total'] / row['ping_total']),
+        '| of which compiling Python source | %s | %s | |' % (
+            millions(row['ping_compiling']), millions(row['kms_key_compiling'])),
+        '| kms_key, no change: a play, per task after the first | %s | %s | %.2f |' % (
+            millions(row['ping_play_per_task']), millions(row['kms_key_play_per_task']),
+            row['kms_key_play_per_task'] / row['ping_play_per_task']),
+        '| kms_key, no change: the 50-task play of section 2 | %s | %s | %.2f (target <= 1.20) |' % (
+            millions(row['ping_play_50']), millions(row['kms_key_play_50']), row['kms_key_play_50'] / row['ping_play_50']),
+        '| kms_key_info of 10,000 keys, ad hoc | %s | %s | %.2f (target <= 2.5) |' % (
+            millions(row['adhoc_ping_total']), millions(row['adhoc_info_total']),
+            row['adhoc_info_total'] / row['adhoc_ping_total']),
+        '| of which the module process | %s | %s | |' % (millions(ping_module), millions(info_module)),
+        '| the same with a module process no costlier than ping\'s | | %s | %.2f |' % (
+            millions(row['adhoc_info_total'] - info_module + ping_module),
+            (row['adhoc_info_total'] - info_module + ping_module) / row['adhoc_ping_total'])]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--repeats', type=int, default=3, help='runs per timing; the median is reported')
-    parser.add_argument('--only', help='comma-separated sections: api_calls,overhead,scaling,parallel,latency,secrets')
+    parser.add_argument('--only', help='comma-separated sections: api_calls,overhead,scaling,parallel,latency,secrets,'
+                                       'instructions')
     args = parser.parse_args()
     bench = Bench(args.repeats)
     sections = args.only.split(',') if args.only else ['api_calls', 'overhead', 'scaling', 'parallel', 'latency',
-                                                       'secrets']
+                                                       'secrets', 'instructions']
     try:
         for section in sections:
             getattr(bench, section)()
@@ -421,7 +557,7 @@ def main():
     for name in ('bench-%s.json' % stamp, 'latest.json'):
         with open(os.path.join(folder, name), 'w') as handle:
             json.dump(results, handle, indent=2)
-    if set(sections) >= {'api_calls', 'overhead', 'scaling', 'parallel', 'latency', 'secrets'}:
+    if set(sections) >= {'api_calls', 'overhead', 'scaling', 'parallel', 'latency', 'secrets', 'instructions'}:
         text = report(results)
         with open(os.path.join(folder, 'latest.md'), 'w') as handle:
             handle.write(text + '\n')

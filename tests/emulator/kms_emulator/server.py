@@ -487,6 +487,7 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
         try:
             entry['status'] = self.handle_api(method, parts, entry)
         finally:
+            entry['answered'] = time.time()
             emulator.leave()
 
     def read_body_safely(self):

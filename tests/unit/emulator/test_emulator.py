@@ -502,11 +502,14 @@ def test_random_faults_follow_the_seed(emulator):
     assert 503 in first and 200 in first
 
 
-def test_added_latency(emulator):
+def test_added_latency_is_in_the_logged_arrival_and_answer_times(emulator):
     admin(emulator, 'PUT', 'faults', {'latency_ms': 200})
     started = time.time()
     call(emulator, 'GET', '/kms/v1/keys')
     assert time.time() - started >= 0.2
+    # make bench reads a task's round trips from these two times
+    entry = admin(emulator, 'GET', 'requests')['requests'][-1]
+    assert started <= entry['time'] and entry['answered'] - entry['time'] >= 0.2
 
 
 def test_unknown_fault_settings_are_refused(emulator):
