@@ -61,6 +61,19 @@ PY
     cp "$repo/tests/utils/get_pip_standin.py" "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
 }
 
+# ansible-test makes one SSH key pair for all its runs (~/.ansible/test/id_rsa) when it finds none. Two lanes that
+# start on a machine without it both make it, and the second ssh-keygen stops at "Overwrite (y/n)?" and fails its
+# lane. make test makes the pair before it starts the lanes, as ansible-test would (core_ci.SshKey).
+ensure_ansible_test_ssh_key() {
+    local key="$HOME/.ansible/test/id_rsa"
+    if [ -f "$key" ] && [ -f "$key.pub" ]; then return 0; fi
+    mkdir -p "$(dirname "$key")"
+    rm -f "$key" "$key.pub"
+    ssh-keygen -m PEM -q -t rsa -N '' -f "$key"
+    # ansible-test's own rewrite of newer ssh-keygen's PEM header, which paramiko does not read
+    sed -i -E 's/(BEGIN|END) PRIVATE KEY/\1 RSA PRIVATE KEY/' "$key"
+}
+
 # ansible-test must run from .../ansible_collections/ncloud/kms. The copy lives outside the checkout: inside it,
 # ansible-test would list files through the checkout's git and see none of the (git-ignored) copy.
 prepare_collection() {
@@ -258,6 +271,7 @@ run_all() {
     }
     # A failing foreground lane ends make test; the lanes beside it must not run on without it.
     trap stop_lanes EXIT
+    ensure_ansible_test_ssh_key
     start_lane scripts env KMS_TEST_ROOT="$test_root_base-scripts" "$0" integration "${scripts[@]}"
     start_lane roles env KMS_TEST_ROOT="$test_root_base-roles" "$0" integration "${role_lane[@]}"
     start_lane release "$0" release-checks
