@@ -94,10 +94,13 @@ class Bench(object):
             raise SystemExit('benchmark command failed: %s\n%s' % (' '.join(command), done.stdout[-3000:]))
         return elapsed, done.stdout
 
+    def adhoc(self, module, options=None):
+        """The ad-hoc command that runs ``module`` (a full name) on localhost."""
+        return ([os.path.join(os.path.dirname(sys.executable), 'ansible'), 'localhost', '-i', self.inventory, '-m', module]
+                + (['-a', json.dumps(options)] if options else []))
+
     def module(self, module, options):
-        command = [os.path.join(os.path.dirname(sys.executable), 'ansible'), 'localhost', '-i', self.inventory,
-                   '-m', 'ncloud.kms.' + module] + (['-a', json.dumps(options)] if options else [])
-        return self.run(command)
+        return self.run(self.adhoc('ncloud.kms.' + module, options))
 
     def playbook(self, path, forks=1, inventory=None):
         command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i',
@@ -184,8 +187,7 @@ class Bench(object):
 
     def scaling(self):
         # One ad-hoc command each; the baseline is one ad-hoc ping (the same start-up cost).
-        ping_command = [os.path.join(os.path.dirname(sys.executable), 'ansible'), 'localhost', '-i', self.inventory,
-                        '-m', 'ansible.builtin.ping']
+        ping_command = self.adhoc('ansible.builtin.ping')
         # kms_key_info as a play runs it: one task that registers the list (the ad-hoc command also prints it whole)
         ping_task = self.write('ping1.yml', '- hosts: localhost\n  gather_facts: false\n  tasks:\n'
                                '    - ansible.builtin.ping:\n')
@@ -346,11 +348,15 @@ class Bench(object):
             for count in (1, 3):
                 play = self.loop_playbook('%s%d' % (label, count), task, count=count)
                 jobs.append(('%s_%d' % (label, count), [sys.executable, playbook, '-i', self.inventory, play], True))
-        counted = self.callgrind_each(jobs)
+        # ansible's controller looks for results every millisecond while a task runs: under valgrind, which runs a
+        # module some 50 times slower, those looks would outweigh the work counted. Once a second, they do not.
+        env = dict(self.env, PYTHONHASHSEED='0',
+                   ANSIBLE_CONFIG=self.write('polling-once-a-second.cfg', '[defaults]\ninternal_poll_interval = 1\n'))
+        counted = self.callgrind_each(jobs, env)
         self.emulator.store.seed('global', 9999)
-        adhoc = [sys.executable, os.path.join(os.path.dirname(sys.executable), 'ansible'), 'localhost', '-i', self.inventory]
-        counted.update(self.callgrind_each([('adhoc_ping', adhoc + ['-m', 'ansible.builtin.ping'], True),
-                                            ('adhoc_info', adhoc + ['-m', 'ncloud.kms.kms_key_info'], True)]))
+        counted.update(self.callgrind_each([
+            ('adhoc_ping', [sys.executable] + self.adhoc('ansible.builtin.ping'), True),
+            ('adhoc_info', [sys.executable] + self.adhoc('ncloud.kms.kms_key_info'), True)], env))
         row = dict(('%s_%s' % (label, part), value) for label, parts in counted.items() for part, value in parts.items())
         for label in ('ping', 'kms_key'):
             per_task = (row[label + '_3_total'] - row[label + '_1_total']) / 2
@@ -358,23 +364,20 @@ class Bench(object):
             row[label + '_play_50'] = row[label + '_1_total'] + 49 * per_task
         self.results['instructions'] = row
 
-    def callgrind_each(self, jobs):
+    def callgrind_each(self, jobs, env):
         """``{label: counts}`` of each ``(label, command, children)``, two at a time (valgrind runs on one core)."""
         with ThreadPoolExecutor(2) as pool:
-            return dict(zip([label for label, unused, unused in jobs], pool.map(lambda job: self.callgrind(*job), jobs)))
+            return dict(zip([label for label, unused, unused in jobs],
+                            pool.map(lambda job: self.callgrind(*(job + (env,))), jobs)))
 
-    def callgrind(self, label, command, children):
+    def callgrind(self, label, command, children, env):
         """Millions of instructions of ``command``: ``total`` (with every process it starts when ``children``),
         ``module`` (its AnsiballZ processes) and, run alone, ``compiling`` (inside Python's compile(); None when
         Python has no symbols)."""
         folder = tempfile.mkdtemp(prefix='callgrind-%s-' % label, dir=self.work)
-        # ansible's controller looks for results every millisecond while a task runs: under valgrind, which runs a
-        # module some 50 times slower, those looks would outweigh the work counted. Once a second, they do not.
-        config = self.write('polling-once-a-second.cfg', '[defaults]\ninternal_poll_interval = 1\n')
         subprocess.run(['valgrind', '--tool=callgrind', '--trace-children=%s' % ('yes' if children else 'no'),
-                        '--callgrind-out-file=' + os.path.join(folder, 'out.%p')] + command, cwd=self.work,
-                       env=dict(self.env, PYTHONHASHSEED='0', ANSIBLE_CONFIG=config), stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=True)
+                        '--callgrind-out-file=' + os.path.join(folder, 'out.%p')] + command, cwd=self.work, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         outputs = [os.path.join(folder, name) for name in os.listdir(folder)]   # one a process
         counts = {'total': 0, 'module': 0}
         for path in outputs:
@@ -388,10 +391,7 @@ class Bench(object):
     def kept_payload(self, label, module, options):
         """The AnsiballZ file of one ad-hoc run of ``module``, kept (ANSIBLE_KEEP_REMOTE_FILES) in a folder of its own."""
         folder = os.path.join(self.work, 'kept-' + label)
-        env = dict(self.env, ANSIBLE_KEEP_REMOTE_FILES='1', ANSIBLE_REMOTE_TMP=folder)
-        command = [os.path.join(os.path.dirname(sys.executable), 'ansible'), 'localhost', '-i', self.inventory,
-                   '-m', module] + (['-a', json.dumps(options)] if options else [])
-        self.run(command, env=env)
+        self.run(self.adhoc(module, options), env=dict(self.env, ANSIBLE_KEEP_REMOTE_FILES='1', ANSIBLE_REMOTE_TMP=folder))
         for directory, unused, files in os.walk(folder):
             for name in files:
                 if name.startswith('AnsiballZ_'):
@@ -535,15 +535,16 @@ def instruction_lines(row):
             (row['adhoc_info_total'] - info_module + ping_module) / row['adhoc_ping_total'])]
 
 
+SECTIONS = ('api_calls', 'overhead', 'scaling', 'parallel', 'latency', 'secrets', 'instructions')
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--repeats', type=int, default=3, help='runs per timing; the median is reported')
-    parser.add_argument('--only', help='comma-separated sections: api_calls,overhead,scaling,parallel,latency,secrets,'
-                                       'instructions')
+    parser.add_argument('--only', help='comma-separated sections: ' + ','.join(SECTIONS))
     args = parser.parse_args()
     bench = Bench(args.repeats)
-    sections = args.only.split(',') if args.only else ['api_calls', 'overhead', 'scaling', 'parallel', 'latency',
-                                                       'secrets', 'instructions']
+    sections = args.only.split(',') if args.only else list(SECTIONS)
     try:
         for section in sections:
             getattr(bench, section)()
@@ -557,7 +558,7 @@ def main():
     for name in ('bench-%s.json' % stamp, 'latest.json'):
         with open(os.path.join(folder, name), 'w') as handle:
             json.dump(results, handle, indent=2)
-    if set(sections) >= {'api_calls', 'overhead', 'scaling', 'parallel', 'latency', 'secrets', 'instructions'}:
+    if set(sections) >= set(SECTIONS):
         text = report(results)
         with open(os.path.join(folder, 'latest.md'), 'w') as handle:
             handle.write(text + '\n')
