@@ -6,7 +6,7 @@
 #   tests/venv.sh demo|docs|publish|awx .venvs/demo, .venvs/docs, .venvs/publish, .venvs/awx (tests/requirements-KIND.txt)
 #   tests/venv.sh row CORE PYTHON [demo] .venvs/matrix/CORE-test (or -demo): one row of tests/matrix/versions.txt,
 #                                       ansible-core CORE on Python PYTHON (e.g. 2.16.19 3.10), with the test
-#                                       tools of tests/matrix/requirements.txt, or nothing more for demo
+#                                       tools of tests/matrix/requirements.txt, or only requests for demo
 # Every environment lives under .venvs/ (git-ignored; make clean removes it).
 # KMS_VENV and KMS_REQUIREMENTS override the folder and the requirements file; PYTHON the interpreter.
 set -euo pipefail
@@ -24,7 +24,8 @@ case "$kind" in
         mkdir -p "$(dirname "$requirements")"
         {
             echo "ansible-core==$core"
-            if [ "$row_kind" != demo ]; then grep -v '^#' "$repo/tests/matrix/requirements.txt"; fi
+            if [ "$row_kind" = demo ]; then grep '^requests' "$repo/tests/matrix/requirements.txt"
+            else grep -v '^#' "$repo/tests/matrix/requirements.txt"; fi
         } >"$requirements"
         python="$("$repo/tests/python-for.sh" "$py")"
         ;;

@@ -63,6 +63,10 @@ options:
   ca_path:
     description:
       - A CA bundle (PEM) to verify the endpoint's certificate with, for private gateways.
+      - When not set, requests decides as it always does, in this order, the bundle named by the environment
+        variable E(REQUESTS_CA_BUNDLE), then E(CURL_CA_BUNDLE), then the certifi bundle that requests uses.
+      - HTTPS requests go through the proxy that E(https_proxy) names, except to the hosts E(no_proxy) lists, as
+        requests reads them.
     type: path
   key_cache:
     description:
@@ -75,7 +79,8 @@ options:
     type: bool
     default: true
 requirements:
-  - Python 3.8 or later (HTTP goes through its standard library; no other package is needed)
+  - requests (the Python library; for modules on the host that runs them, which is the controller for
+    C(localhost); for the lookup and the vars plugin on the controller)
 '''
 
     # For modules (use both fragments: ncloud.kms.auth and ncloud.kms.auth.modules).

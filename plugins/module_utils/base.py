@@ -21,7 +21,7 @@ import tempfile
 import time
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, _load_params
+from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import CryptoError, KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
@@ -32,6 +32,7 @@ from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
     KeyConflict, find_key, full_record, get_token_generator, get_versions, key_path, locate_names, name_problem,
     read_back,
 )
+from ansible_collections.ncloud.kms.plugins.module_utils.transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 
 # The options that address one key; their doc fragment is ncloud.kms.key_selector. A module that has them
 # gets the name rules, the null key_tag rule and the missing-key rule from the base.
@@ -227,6 +228,8 @@ class KmsModule(object):
         spec = connection_argument_spec()
         spec.update(self.argument_spec)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         self.params = self.module.params
         self.given = given_options()
         self.check_mode = self.module.check_mode

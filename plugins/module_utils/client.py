@@ -33,14 +33,14 @@ import re
 import time
 from email.utils import parsedate_to_datetime
 
-try:
-    from urllib.parse import urlencode
-except ImportError:  # pragma: no cover
-    from urllib import urlencode  # type: ignore
+from urllib.parse import urlencode, urlsplit
 
 from ansible_collections.ncloud.kms.plugins.module_utils.transport import (
-    CONNECT_FAILED, DROPPED, TLS_FAILED, TransportError,
+    CONNECT_FAILED, DROPPED, NO_SUCH_HOST, PROXY_FAILED, TLS_FAILED, TransportError,
 )
+
+# Transport failures that the same request would meet again: failed at once, never retried.
+FINAL_TRANSPORT_KINDS = (TLS_FAILED, NO_SUCH_HOST)
 
 
 API_PREFIX = '/kms/v1'
@@ -225,7 +225,7 @@ class KmsClient(object):
                     timeout=self.timeout, verify=self.verify)
             except TransportError as exc:
                 message = describe_transport_error(exc, self.base_url, self.endpoint_source)
-                if exc.kind == TLS_FAILED:
+                if exc.kind in FINAL_TRANSPORT_KINDS:
                     raise KmsApiError(message, method=method, path=uri, attempts=attempt, maybe_applied=maybe_applied)
                 last = KmsApiError(message, method=method, path=uri, attempts=attempt,
                                    maybe_applied=maybe_applied or (exc.sent and method != 'GET'))
@@ -277,10 +277,6 @@ PLAIN_HTTP_SIGNS = ('WRONG_VERSION_NUMBER', 'wrong version number', 'RECORD_LAYE
                     'packet length too long', 'unknown protocol')
 CONNECT_REASONS = (
     ('Connection refused', 'connection refused: nothing listens there'),
-    ('NameResolutionError', 'the host name does not resolve'),
-    ('Name or service not known', 'the host name does not resolve'),
-    ('nodename nor servname', 'the host name does not resolve'),
-    ('Temporary failure in name resolution', 'the host name does not resolve'),
     ('Network is unreachable', 'the network is unreachable'),
     ('No route to host', 'no route to the host'),
     ('RemoteDisconnected', 'the connection was dropped without an answer'),
@@ -298,6 +294,12 @@ def describe_transport_error(exc, base_url, source):
                     'loopback host, or check the host and port; the endpoint is set by %s' % (base_url, source))
         return ('TLS with %s failed (%s): set ca_path to the CA bundle that signed the endpoint certificate, '
                 'or validate_certs=false only for testing; the endpoint is set by %s' % (base_url, tls_reason(text), source))
+    if exc.kind == NO_SUCH_HOST:
+        return ('cannot reach %s: the host name %s does not resolve (check the endpoint for a typo, and this '
+                "host's DNS); the endpoint is set by %s" % (base_url, urlsplit(base_url).hostname, source))
+    if exc.kind == PROXY_FAILED:
+        return ('cannot reach %s through the proxy that https_proxy names (%s); check https_proxy, its credentials '
+                'and no_proxy; the endpoint is set by %s' % (base_url, text, source))
     if exc.kind in (CONNECT_FAILED, DROPPED):
         reason = next((said for sign, said in CONNECT_REASONS if sign in text), 'connection failed or was dropped')
         return 'cannot reach %s (%s); the endpoint is set by %s' % (base_url, reason, source)

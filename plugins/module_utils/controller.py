@@ -9,6 +9,7 @@ raises; nothing here holds or formats a plaintext.
 """
 
 import io
+import sys
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import CryptoError
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
@@ -17,6 +18,11 @@ from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import KmsCrypto, check_ciphertexts
 from ansible_collections.ncloud.kms.plugins.module_utils.envelope import Envelope, is_envelope
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import locate_names, name_problem
+from ansible_collections.ncloud.kms.plugins.module_utils.transport import HAS_REQUESTS
+
+MISSING_REQUESTS = ('ncloud.kms needs the Python library requests on the controller, in the Python that runs Ansible '
+                    '(%s): install it with "%s -m pip install requests" (or "pip install -r requirements.txt" from the '
+                    "collection's folder)")
 
 
 class KeySelector(object):
@@ -44,6 +50,8 @@ class KeySelector(object):
 
 def open_connection(get_option, fail, given=None, missing_hint='', regions=(None,)):
     """A validated KmsConnection from a plugin's options."""
+    if not HAS_REQUESTS:
+        fail(MISSING_REQUESTS % (sys.executable, sys.executable))
     connection = KmsConnection(dict((name, get_option(name)) for name in CONNECTION_OPTIONS), fail, given or {},
                                missing_hint=missing_hint)
     connection.validate(list(regions))

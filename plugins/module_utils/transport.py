@@ -1,42 +1,50 @@
 # -*- coding: utf-8 -*-
 # Copyright: ncloud.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""HTTP for the KMS clients, on Python's standard library (``http.client`` and ``ssl``).
+"""HTTP for the KMS clients, on ``requests``: the one file that imports it.
 
-The clients need little of HTTP: keep-alive to at most three hosts, a timeout, TLS verification and the proxy
-variables. Importing ``requests`` for that cost about 100 ms in every module run, most of what a no-change task
-costs beyond ansible-core's own start-up.
-
-* ``HttpSession`` keeps idle connections per endpoint. Threads share it (a listing fetches pages four at a
-  time): a thread takes an idle connection or opens one, and gives it back after a complete answer.
-* A pooled connection that the server has closed is dropped before reuse, so a request is never written on a
-  dead socket (that would turn "not sent" into "may have been applied").
-* A request that gets no HTTP answer raises ``TransportError``, whose ``kind`` says what happened and whose
-  ``sent`` says whether the request may have reached the server.
-* TLS is verified against the bundle given as ``verify``, else the bundle that ``REQUESTS_CA_BUNDLE`` or
-  ``CURL_CA_BUNDLE`` names (the conventions users of requests and curl already set), else the system's CA store
-  (``SSL_CERT_FILE`` names another bundle); ``verify=False`` turns verification off.
-* ``https_proxy`` and ``no_proxy`` are honoured as curl reads them (a CONNECT tunnel). Plain ``http://``
-  endpoints are loopback emulators only (connection.py refuses others), so they never go through a proxy.
+* ``HttpSession`` is one ``requests.Session`` per connection, shared by the threads of a listing; its adapter
+  keeps ``POOL_SIZE`` connections per endpoint and never retries (``client.py`` owns the retry policy and the
+  lost-answer rules). urllib3 drops a pooled connection that the server closed before reusing it, so a request is
+  never written on a dead socket.
+* A request that gets no HTTP answer raises ``TransportError``: ``kind`` says what happened and ``sent`` whether
+  the request may have reached the server. Refused, no such host, TLS failure, proxy failure and connect timeout
+  were not sent; a read timeout and a dropped or broken answer may have been.
+* TLS is verified against ``verify``: a CA bundle path (``ca_path``), ``True`` (then, as requests reads them,
+  ``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``, else the certifi bundle requests ships) or ``False``.
+* ``https_proxy`` and ``no_proxy`` are read by requests. Plain ``http://`` endpoints are loopback emulators only
+  (``connection.py`` refuses others) and never go through a proxy. No ``~/.netrc`` credentials are added: a KMS
+  request carries only its signature headers.
 """
 
-import base64
-import http.client
 import json
-import os
-import select
-import socket
-import ssl
-import threading
+import traceback
 
-from urllib.parse import unquote, urlsplit
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3 import disable_warnings
+    from urllib3.exceptions import InsecureRequestWarning, NameResolutionError, NewConnectionError
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:  # reported by base.KmsModule and controller.open_connection before any work
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+POOL_SIZE = 8   # connections kept per endpoint; at least keys.PARALLEL_PAGES (a unit test checks)
 
 # TransportError kinds
 TLS_FAILED = 'tls'                  # the TLS handshake failed: nothing was sent
-CONNECT_FAILED = 'connect'          # no connection (refused, no such host, proxy refused): nothing was sent
+CONNECT_FAILED = 'connect'          # no connection (refused, unreachable): nothing was sent
+NO_SUCH_HOST = 'no-such-host'       # the endpoint's host name does not resolve: nothing was sent, and never will be
+PROXY_FAILED = 'proxy'              # the https_proxy refused or failed the tunnel: nothing reached KMS
 CONNECT_TIMEOUT = 'connect-timeout'  # no connection within the timeout: nothing was sent
 READ_TIMEOUT = 'read-timeout'       # sent, and no answer within the timeout
 DROPPED = 'dropped'                 # sent, and the connection closed or broke before a whole answer
+
+# Words of a name-resolution failure, for resolvers whose error urllib3 does not type
+UNRESOLVED_SIGNS = ('Name or service not known', 'nodename nor servname', 'Temporary failure in name resolution',
+                    'No address associated with hostname', 'getaddrinfo failed', 'Failed to resolve')
 
 
 class TransportError(Exception):
@@ -54,7 +62,7 @@ class Response(object):
     def __init__(self, status_code, reason, headers, content):
         self.status_code = status_code
         self.reason = reason
-        self.headers = headers  # an http.client.HTTPMessage: get() ignores case
+        self.headers = headers  # get() ignores case
         self.content = content
 
     @property
@@ -66,126 +74,77 @@ class Response(object):
         return json.loads(self.text)
 
 
+def no_netrc(request):
+    """An auth hook that adds nothing: with one set, requests does not look in ~/.netrc for credentials."""
+    return request
+
+
+def reason_of(exc):
+    """The innermost exception requests wrapped (urllib3's reason), for messages free of pool wording."""
+    reason = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+    return getattr(reason, 'reason', None) or reason
+
+
 def describe(exc):
-    return '%s: %s' % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
+    text = str(exc)
+    if isinstance(exc, NewConnectionError):     # "HTTPConnection(host=..., port=...): Failed to ...": keep the cause
+        text = text.split('): ', 1)[-1]
+    return '%s: %s' % (type(exc).__name__, text) if text else type(exc).__name__
 
 
-def tls_context(verify):
-    if verify is False:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    if not isinstance(verify, str):
-        verify = os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or None
-    return ssl.create_default_context(cafile=verify)
-
-
-def proxy_for(scheme, host, port):
-    """(host, port, Proxy-Authorization or None) of the proxy for an https endpoint, or None."""
-    if scheme != 'https' or not any(name.lower() == 'https_proxy' for name in os.environ):
-        return None
-    from urllib.request import getproxies_environment, proxy_bypass_environment  # only when a proxy is set
-    proxies = getproxies_environment()
-    if not proxies.get('https') or proxy_bypass_environment('%s:%d' % (host, port), proxies):
-        return None
-    proxy = urlsplit(proxies['https'] if '://' in proxies['https'] else 'http://' + proxies['https'])
-    authorization = None
-    if proxy.username:
-        credentials = '%s:%s' % (unquote(proxy.username), unquote(proxy.password or ''))
-        authorization = 'Basic ' + base64.b64encode(credentials.encode('utf-8')).decode('ascii')
-    return proxy.hostname, proxy.port or 8080, authorization
-
-
-def is_dropped(connection):
-    """True when an idle connection can no longer carry a request (the server closed it, or sent something)."""
-    if connection.sock is None:
-        return True
-    try:
-        readable = select.select([connection.sock], [], [], 0)[0]
-    except (OSError, ValueError):
-        return True
-    return bool(readable)
+def classify(exc):
+    """``(kind, sent)`` of an exception that requests raised for one request."""
+    reason = reason_of(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return TLS_FAILED, False
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return PROXY_FAILED, False
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return CONNECT_TIMEOUT, False
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return READ_TIMEOUT, True
+    if isinstance(reason, NameResolutionError) or any(sign in str(reason) for sign in UNRESOLVED_SIGNS):
+        return NO_SUCH_HOST, False
+    if isinstance(reason, NewConnectionError):
+        return CONNECT_FAILED, False
+    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                        requests.exceptions.ContentDecodingError)):
+        return DROPPED, True
+    return CONNECT_FAILED, False   # a request requests would not build (bad URL or header): never sent
 
 
 class HttpSession(object):
-    """Keep-alive HTTP/1.1 connections per endpoint, shared by threads."""
+    """One requests.Session with a pool per endpoint, shared by threads; no retries of its own."""
 
     def __init__(self):
-        self._idle = {}     # (scheme, host, port, verify) -> idle connections
-        self._contexts = {}
-        self._lock = threading.Lock()
+        self._session = requests.Session()
+        self._session.auth = no_netrc
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE, max_retries=0)
+        self._session.mount('https://', adapter)
+        self._session.mount('http://', adapter)
+        self._insecure_warned = False
 
     def request(self, method, url, data=None, headers=None, timeout=30, verify=True):
         """Send one request and read its whole answer; raise TransportError when no answer comes."""
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == 'https' else 80)
-        pool = (parts.scheme, parts.hostname, port, verify)
-        connection = self._take(pool) or self._connect(pool, timeout)
-        target = parts.path + ('?' + parts.query if parts.query else '')
-        body = data.encode('utf-8') if isinstance(data, str) else data
+        if verify is False and not self._insecure_warned:
+            # validate_certs=false is the user's explicit choice: urllib3's warning on every request adds nothing
+            disable_warnings(InsecureRequestWarning)
+            self._insecure_warned = True
+        # a loopback emulator (the only http:// endpoint allowed) is reached directly, whatever http_proxy says
+        proxies = {'http': None, 'all': None} if url.startswith('http://') else None
         try:
-            connection.sock.settimeout(timeout)
-            connection.request(method, target, body=body, headers=headers or {})
-            answer = connection.getresponse()
-            content = answer.read()
-        except socket.timeout as exc:
-            connection.close()
-            raise TransportError('no answer within %s seconds (%s)' % (timeout, describe(exc)), READ_TIMEOUT, True)
-        except (http.client.HTTPException, OSError) as exc:
-            connection.close()
-            raise TransportError(describe(exc), DROPPED, True)
-        if answer.will_close:
-            connection.close()
-        else:
-            self._give_back(pool, connection)
-        return Response(answer.status, answer.reason, answer.headers, content)
-
-    def _take(self, pool):
-        with self._lock:
-            idle = self._idle.get(pool, [])
-            while idle:
-                connection = idle.pop()
-                if not is_dropped(connection):
-                    return connection
-                connection.close()
-        return None
-
-    def _give_back(self, pool, connection):
-        with self._lock:
-            self._idle.setdefault(pool, []).append(connection)
-
-    def _connect(self, pool, timeout):
-        scheme, host, port, verify = pool
-        try:
-            if scheme != 'https':
-                connection = http.client.HTTPConnection(host, port, timeout=timeout)
-            else:
-                proxy = proxy_for(scheme, host, port)
-                context = self._context(verify)
-                if proxy:
-                    connection = http.client.HTTPSConnection(proxy[0], proxy[1], timeout=timeout, context=context)
-                    connection.set_tunnel(host, port, headers={'Proxy-Authorization': proxy[2]} if proxy[2] else None)
-                else:
-                    connection = http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
-            connection.connect()
-        except ssl.SSLError as exc:
-            raise TransportError(describe(exc), TLS_FAILED, False)
-        except socket.timeout as exc:
-            raise TransportError('no connection within %s seconds (%s)' % (timeout, describe(exc)), CONNECT_TIMEOUT, False)
-        except OSError as exc:
-            raise TransportError(describe(exc), CONNECT_FAILED, False)
-        return connection
-
-    def _context(self, verify):
-        with self._lock:
-            if verify not in self._contexts:
-                self._contexts[verify] = tls_context(verify)
-            return self._contexts[verify]
+            answer = self._session.request(method, url, data=data, headers=headers, timeout=(timeout, timeout),
+                                           verify=verify, proxies=proxies, allow_redirects=False)
+        except requests.exceptions.ReadTimeout as exc:
+            raise TransportError('no answer within %s seconds (%s)' % (timeout, describe(reason_of(exc))),
+                                 READ_TIMEOUT, True)
+        except requests.exceptions.ConnectTimeout as exc:
+            raise TransportError('no connection within %s seconds (%s)' % (timeout, describe(reason_of(exc))),
+                                 CONNECT_TIMEOUT, False)
+        except requests.exceptions.RequestException as exc:
+            kind, sent = classify(exc)
+            raise TransportError(describe(reason_of(exc)), kind, sent)
+        return Response(answer.status_code, answer.reason, answer.headers, answer.content)
 
     def close(self):
-        with self._lock:
-            pools, self._idle = self._idle, {}
-        for idle in pools.values():
-            for connection in idle:
-                connection.close()
+        self._session.close()

@@ -3,8 +3,9 @@
 #   1. antsibull-docs lint-collection-docs --plugin-docs: no error;
 #   2. galaxy-importer on the tarball, without containers (RUN_ANSIBLE_TEST=false; ansible-doc and ansible-lint
 #      run): no error, and no warning other than those in tests/utils/importer-kept-warnings.txt (none today);
-#   3. ansible-builder create on the README's execution-environment.yml: the build context's requirements hold
-#      the collection and no Python package (building the image needs a container engine, which CI does not have).
+#   3. ansible-builder create on the README's execution-environment.yml: the build context installs the collection,
+#      whose meta/execution-environment.yml adds requests (ansible-builder introspect on the installed tarball);
+#      building the image needs a container engine, which CI does not have.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bin="$("$repo/tests/venv.sh" publish)"
@@ -46,17 +47,19 @@ open(sys.argv[2], 'w').write(block)
 PY
 (cd "$work/ee" && ansible-builder create -f execution-environment.yml -c context >/dev/null)
 grep -rqs 'name: ncloud.kms' "$work/ee/context/_build/requirements.yml" || { echo "FAIL: the build context does not name ncloud.kms" >&2; exit 1; }
-# Beside ansible-core (the base image's), the image installs the collection and nothing else: no Python package.
-python - "$work/ee/context/_build" <<'PY'
-import os, sys, yaml
-build = sys.argv[1]
-python = []
-if os.path.exists(os.path.join(build, 'requirements.txt')):
-    python = [line.split('#')[0].strip() for line in open(os.path.join(build, 'requirements.txt'))]
-    python = [line for line in python if line]
+# Beside ansible-core (the base image's), the image installs the collection and what its meta/execution-environment.yml
+# declares: requests. ansible-builder reads that file when it introspects the installed collection inside the build,
+# so the check runs that introspection on the tarball's installed copy: requests and nothing else.
+python - "$work/ee/context/_build" "$work/collections" <<'PY'
+import os, subprocess, sys, yaml
+build, collections_path = sys.argv[1:3]
 galaxy = yaml.safe_load(open(os.path.join(build, 'requirements.yml')))
 collections = [entry['name'] for entry in galaxy.get('collections', [])]
-assert python == [], python
 assert collections == ['ncloud.kms'] and not galaxy.get('roles'), galaxy
-print('ansible-builder: the build context installs ncloud.kms and no Python package')
+found = subprocess.run(['ansible-builder', 'introspect', collections_path], check=True, stdout=subprocess.PIPE,
+                       universal_newlines=True).stdout
+python = yaml.safe_load(found)['python']
+names = [line.split('#')[0].split('>')[0].split('=')[0].split('<')[0].strip() for line in python]
+assert names == ['requests'], python
+print('ansible-builder: the image installs ncloud.kms and, from its meta/execution-environment.yml, requests')
 PY
