@@ -89,6 +89,12 @@ options: {}
 notes:
   - All modules of this collection are in the action group C(ncloud.kms.kms), so
     C(module_defaults) with C(group/ncloud.kms.kms) can set these options once for a play.
+  - "For example, a play that reaches NCP through a private gateway sets every connection option once, for all
+    the collection's modules: C(module_defaults: {group/ncloud.kms.kms: {access_key: '{{ ncp_access_key }}',
+    secret_key: '{{ ncp_secret_key }}', site: public, endpoint: 'https://kms-gateway.example.internal',
+    endpoint_kr: 'https://kms-gateway-kr.example.internal', endpoint_jpn: 'https://kms-gateway-jp.example.internal',
+    ca_path: /etc/pki/internal-ca.pem, validate_certs: true, timeout: 30, retries: 5, key_cache: false}}).
+    Left out, an option takes its default or its environment variable."
 '''
 
     # The same options for lookup plugins: the environment variables that get_option reads, merged into the

@@ -105,9 +105,9 @@ from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.controller import KeySelector, decrypt_texts, open_connection
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import CryptoError, encode_context, to_b64
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import KeyConflict
+from ansible_collections.ncloud.kms.plugins.plugin_utils.controller import decrypt_texts, open_connection, plugin_selector
 
 
 display = Display()
@@ -126,19 +126,13 @@ class LookupModule(LookupBase):
     # ---- options -------------------------------------------------------------------------------
 
     def selector(self):
-        selector = KeySelector(self.get_option('key_name'), self.get_option('key_tag'), self.get_option('region'))
-        if selector.problem():
-            refuse('kms_decrypt: %s' % selector.problem())
-        return selector
+        return plugin_selector(self.get_option, lambda message: refuse('kms_decrypt: %s' % message),
+                               lambda warning: display.warning('kms_decrypt: %s' % warning))
 
-    # ---- find, then decrypt (nothing to compare: a lookup only reads): module_utils/controller.py ---
+    # ---- find, then decrypt (nothing to compare: a lookup only reads): plugin_utils/controller.py ---
 
     def decrypt(self, connection, selector, terms):
-        plaintexts, warnings = decrypt_texts(connection, selector, [str(term) for term in terms],
-                                             encode_context(self.get_option('context')), self.get_option('key_cache'))
-        for warning in warnings:
-            display.warning('kms_decrypt: %s' % warning)
-        return plaintexts
+        return decrypt_texts(connection, selector, [str(term) for term in terms], encode_context(self.get_option('context')))
 
     # ---- result --------------------------------------------------------------------------------
 

@@ -7,13 +7,16 @@ A module declares its options (``argument_spec``, with ``KEY_SELECTOR`` when it 
 implements, in this order in its file:
 
 - options: ``validate()``, the input rules that need no API call (``self.fail`` on the first broken one);
-- find / compare / act: ``run()``, which finds the key (``keys.find_key``), compares, and writes only
+- find / compare / act: ``run()``, which finds the key (``self.selector``, a ``selector.KeySelector``), compares, and writes only
   through ``self.apply`` / ``self.send`` (API changes) and ``self.act_locally`` (files on the managed host);
 - result: what ``run()`` returns, ``(result, before, after)``; the base adds ``changed``, ``actions``
   and the diff.
 
-The base owns the common options, the clients, the check-mode guard on every write, the recovery of a
-write whose answer was lost, and the one place that builds the result or the structured failure.
+The base owns the common options, the key selector built from them, the clients, the check-mode guard on every
+write, the recovery of a write whose answer was lost, and the one place that builds the result or the structured
+failure.
+
+Internal to ncloud.kms: not an API; names and signatures may change in any release.
 """
 
 import os
@@ -21,37 +24,17 @@ import tempfile
 import time
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.parameters import env_fallback
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import CryptoError, KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
-    GLOBAL, REGION_CHOICES, UNPREFIXED, KmsConnection, connection_argument_spec, option_region,
-    tag_contradiction, tag_region,
-)
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import GLOBAL, KmsConnection, connection_argument_spec
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    KeyConflict, find_key, full_record, get_token_generator, get_versions, key_path, locate_names, name_problem,
-    read_back,
+    KeyConflict, find_key, get_token_generator, get_versions, key_path, read_back,
 )
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import KeySelector
 from ansible_collections.ncloud.kms.plugins.module_utils.transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-
-# The options that address one key; their doc fragment is ncloud.kms.key_selector. A module that has them
-# gets the name rules, the null key_tag rule and the missing-key rule from the base.
-KEY_SELECTOR = dict(
-    name=dict(type='str'),
-    key_tag=dict(type='str', no_log=False),
-    region=dict(type='str', choices=REGION_CHOICES),
-)
-
-
-# The attributes of a file a crypto module writes (doc fragment ncloud.kms.dest_file).
-DEST_FILE_OPTIONS = dict(mode=dict(type='raw'), owner=dict(type='str'), group=dict(type='str'))
-
-
-def key_selector(name_option='name', region=True):
-    """The key-selector options: ``name`` (or ``key_name`` for the crypto plugins), ``key_tag``, ``region``."""
-    spec = dict((option, dict(facts)) for option, facts in KEY_SELECTOR.items() if region or option != 'region')
-    spec[name_option] = spec.pop('name')
-    return spec
 
 
 class ModuleFailure(Exception):
@@ -72,12 +55,23 @@ def like_for_like(before, after):
     return {'before': before, 'after': after}
 
 
-def given_options():
-    """The options as the task gave them, before defaults and fallbacks (an explicit null stays a key)."""
-    try:
-        return _load_params()
-    except Exception:  # pylint: disable=broad-exception-caught
-        return {}
+def recording_omitted(spec, omitted):
+    """``spec`` with a fallback on every option that adds the option's name to ``omitted`` when the task leaves it
+    out (AnsibleModule calls a fallback only then), keeping the options' own environment fallbacks. So the base
+    tells an option given as null (a key_tag check mode could not know) from one left out, and an endpoint given
+    as an option from one taken from the environment."""
+    def fallback(option, *variables):
+        omitted.add(option)
+        if variables:
+            return env_fallback(*variables)
+        raise AnsibleFallbackNotFound
+    recorded = {}
+    for option, facts in spec.items():
+        facts = dict(facts)
+        own = facts.get('fallback')
+        facts['fallback'] = (fallback, [option] + (list(own[1]) if own else []))
+        recorded[option] = facts
+    return recorded
 
 
 def failure_message(exc):
@@ -227,16 +221,24 @@ class KmsModule(object):
     def __init__(self):
         spec = connection_argument_spec()
         spec.update(self.argument_spec)
-        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
+        self.omitted = set()
+        self.module = AnsibleModule(argument_spec=recording_omitted(spec, self.omitted), supports_check_mode=True,
+                                    **self.module_kwargs)
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         self.params = self.module.params
-        self.given = given_options()
         self.check_mode = self.module.check_mode
         self.changed = False
         self.actions = []
-        self.connection = KmsConnection(self.params, self.fail, self.given)
-        self.region = self.key_region()   # where the task's key lives; find_task_key and locate set it
+        self.connection = KmsConnection(self.params, self.fail, set(spec) - self.omitted)
+        name_option = 'key_name' if 'key_name' in self.argument_spec else 'name'
+        self.selector = KeySelector.from_options(self.params.get, name_option, warn=self.module.warn,
+                                                 writable_cache=not self.check_mode)
+
+    @property
+    def region(self):
+        """The boundary of the task's key (or where a new key goes), once ``self.selector`` found it."""
+        return self.selector.region
 
     # ---- options -------------------------------------------------------------------------------
 
@@ -245,30 +247,18 @@ class KmsModule(object):
 
     def _validate_common(self):
         self.connection.validate(self.regions())
-        for option in ('name', 'key_name'):
-            problem = self.params.get(option) is not None and name_problem(self.params[option], option)
-            if problem:
-                self.fail(problem)
-        contradiction = self.params.get('key_tag') and tag_contradiction(self.params['key_tag'], self.params.get('region'))
-        if contradiction:
-            self.fail(contradiction)
+        problem = self.selector.problem()
+        if problem:
+            self.fail(problem)
 
     def regions(self):
         """The boundaries this run talks to first (global is None); checked against the site before any request."""
-        return [self.key_region()]
-
-    def key_region(self):
-        """Where the task's key is looked for first: the region its tag's prefix names, else the region option
-        (global when unset; a name may then be followed into an isolation boundary, see ``locate``)."""
-        key_tag = self.params.get('key_tag')
-        if key_tag and tag_region(key_tag) != UNPREFIXED:
-            return tag_region(key_tag)
-        return option_region(self.params.get('region'))
+        return [self.selector.first_region()]
 
     def null_key_tag(self):
         """Whether the task gave ``key_tag`` as null or empty (not left it out): the tag of a key that check mode
         did not create. ansible-core before 2.19 renders a template of a null value as an empty string."""
-        return 'key_tag' in self.given and self.given['key_tag'] in (None, '')
+        return 'key_tag' in self.argument_spec and 'key_tag' not in self.omitted and self.params['key_tag'] in (None, '')
 
     # ---- find ----------------------------------------------------------------------------------
 
@@ -284,45 +274,6 @@ class KmsModule(object):
         """The writes this task would make on a key an earlier task of the run creates (check mode on a fresh
         account); a module whose run then writes says which, so that --check reports what the real run changes."""
         return []
-
-    def locate(self, names):
-        """``{name asked: list record}`` of the task's names by the region rule (``keys.locate_names``); sets
-        ``self.region`` to the boundary they are in, or where a new key goes, and says what the rule found."""
-        cache = None
-        if self.params['key_cache']:
-            from ansible_collections.ncloud.kms.plugins.module_utils.key_cache import KeyCache  # only when it is on
-            cache = KeyCache(writable=not self.check_mode)
-        found, self.region, warnings = locate_names(self.client, names, self.params.get('region'), self.params['site'],
-                                                    cache=cache)
-        for warning in warnings:
-            self.module.warn(warning)
-        return found
-
-    def find_task_key(self, name, key_tag, full=False):
-        """The task's key by tag, in the boundary its prefix or the region option names (one read), or by name by
-        the region rule; sets ``self.region``. ``full`` reads the full record of a key found by name."""
-        if key_tag is not None:
-            self.region = self.key_region()
-            return find_key(self.client(self.region), key_tag=key_tag)
-        found = self.locate([name]).get(name)
-        return full_record(self.client(self.region), found) if full else found
-
-    def find_existing_key(self):
-        """The task's key (``name`` or ``key_tag``), for a module that acts on a key and never creates one: a missing
-        key fails, or in check mode warns (``key_missing``) and gives None."""
-        p = self.params
-        key = self.find_task_key(p['name'], p['key_tag'])
-        if key is None:
-            self.key_missing('key %s was not found in %s' % (p['name'] or p['key_tag'], self.where()))
-        return key
-
-    def find_crypto_key(self):
-        """The key of a crypto module (``key_name`` or ``key_tag``): a missing key fails, or in check mode warns
-        (``key_missing``) and gives None."""
-        key = self.find_task_key(self.params['key_name'], self.params['key_tag'])
-        if key is None:
-            self.key_missing(self.describe_selector())
-        return key
 
     def key_missing(self, message):
         """A key the task needs is not there. Outside check mode a failure; in check mode a warning, because an
@@ -341,18 +292,6 @@ class KmsModule(object):
                          'so this task reports what it would do then (%s), without knowing that key: the prediction '
                          'cannot be exact. Without check mode this task fails while the key is missing.'
                          % (message, ', '.join(would)))
-
-    def where(self):
-        """Where a missing key was looked for: its boundary, or every boundary a name without region follows."""
-        p = self.params
-        return self.connection.searched(self.region, p.get('key_tag') is None and p.get('region') is None)
-
-    def describe_selector(self):
-        """'no key named NAME' or 'no key has key_tag TAG', and where, for a missing-key message."""
-        p = self.params
-        name = p.get('name') or p.get('key_name')
-        what = 'no key named %s' % name if p.get('key_tag') is None else 'no key has key_tag %s' % p['key_tag']
-        return '%s in %s' % (what, self.where())
 
     # ---- act -----------------------------------------------------------------------------------
 
@@ -419,8 +358,9 @@ class KmsModule(object):
         self.module.atomic_move(temp, dest)
 
     def set_file_attributes(self, dest):
-        """mode, owner and group of ``dest`` from the task's options (ansible's own helper honours check mode); a
-        file written in this run counts as one write."""
+        """The file attributes of ``dest`` from the task's options (``add_file_common_args``: mode, owner, group, the
+        SELinux context, attributes; ansible's own helper honours check mode); a file written in this run counts as
+        one write."""
         if not os.path.exists(dest) and self.check_mode:
             return
         file_args = self.module.load_file_common_arguments(self.params, path=dest)

@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Signed HTTP client for the NAVER Cloud Platform KMS API 2.0.
 
+Internal to ncloud.kms: not an API; names and signatures may change in any release.
+
 What is retried, and why (the decision the rest of the collection relies on):
 
 * 429 answers are retried for every request: the gateway throttled the request before

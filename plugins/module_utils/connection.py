@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Where ncloud.kms talks to: the connection options, sites, boundaries, endpoints and their variables.
 
+Internal to ncloud.kms: not an API; names and signatures may change in any release.
+
 This file is the one home of those facts. ``CONNECTION_OPTIONS`` is the table every plugin's connection
 options come from: a module's argument spec is built from it (``connection_argument_spec``), a lookup reads
 the same names through ``get_option``, and the doc fragment ``ncloud.kms.auth`` (plus ``.plugins`` for the
@@ -16,10 +18,7 @@ the signed clients of each boundary, and one HTTP session.
 import ipaddress
 import os
 
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover
-    from urlparse import urlsplit  # type: ignore
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
 

@@ -4,6 +4,8 @@
 """The crypto operations through the signed client (encrypt, decrypt, re-encrypt, data keys, sign, verify,
 get-pub-key), shared by the crypto modules, the kms_decrypt lookup, the kms_vars vars plugin and kms_key_info.
 
+Internal to ncloud.kms: not an API; names and signatures may change in any release.
+
 The caller hands bytes and text; base64 happens here. The documented limits are checked before any
 request, items are batched into as few requests as the limits allow (an array request where there is
 more than one item), and nothing raised here holds a plaintext: errors name items by position.

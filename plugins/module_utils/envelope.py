@@ -4,6 +4,8 @@
 """Envelope encryption: content of any size encrypted locally with AES-256-GCM under a data key that NCP made and
 wrapped (create-custom-key). The file is text, to live in git beside playbooks. Format version 1::
 
+Internal to ncloud.kms: not an API; names and signatures may change in any release.
+
     -----BEGIN NCPKMS ENVELOPE-----
     Format: ncloud.kms envelope
     Version: 1

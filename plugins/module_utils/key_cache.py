@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A small per-user file that remembers where the key of a name lives: its tag and boundary, per endpoint.
 
+Internal to ncloud.kms: not an API; names and signatures may change in any release.
+
 Finding a key by name means reading list pages until the name is met (NCP has no name filter). A task that
 found a key records its tag here; the next task tries that tag first with one read and uses it only when the
 answer carries the same name in the same boundary. Anything else (renamed, deleted, migrated, an error) falls

@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Reading KMS keys: name rules, paging, the one way to find a key, and the returned records.
 
+Internal to ncloud.kms: not an API; names and signatures may change in any release.
+
 Every function here takes a client (``client.KmsClient``), never a module: writes and their recovery
 live in ``base.KmsModule``.
 """
@@ -10,10 +12,7 @@ live in ``base.KmsModule``.
 import re
 import time
 
-try:
-    from urllib.parse import quote
-except ImportError:  # pragma: no cover
-    from urllib import quote  # type: ignore
+from urllib.parse import quote
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import INVALID_RESPONSE, KmsApiError, build_uri
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import GLOBAL, option_region, other_boundaries

@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """HTTP for the KMS clients, on ``requests``: the one file that imports it.
 
+Internal to ncloud.kms: not an API; names and signatures may change in any release.
+
 * ``HttpSession`` is one ``requests.Session`` per connection, shared by the threads of a listing; its adapter
   keeps ``POOL_SIZE`` connections per endpoint and never retries (``client.py`` owns the retry policy and the
   lost-answer rules). urllib3 drops a pooled connection that the server closed before reusing it, so a request is

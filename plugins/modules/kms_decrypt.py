@@ -39,7 +39,7 @@ options:
       - The context the content was encrypted with, if any (at most 50 bytes).
     type: str
 extends_documentation_fragment:
-  - ncloud.kms.dest_file
+  - ansible.builtin.files
   - ncloud.kms.key_selector.key_name
   - ncloud.kms.key_selector.region
   - ncloud.kms.auth
@@ -70,23 +70,6 @@ EXAMPLES = r'''
     key_tag: "{{ kr_key.key.key_tag }}"
     region: KR
     context: product=app
-
-- name: Decrypt through a private gateway, giving every common option
-  ncloud.kms.kms_decrypt:
-    src: files/tls.key.ncpkms
-    dest: /etc/pki/app/tls.key
-    key_name: app-secrets
-    access_key: "{{ ncp_access_key }}"
-    secret_key: "{{ ncp_secret_key }}"
-    site: public
-    endpoint: https://kms-gateway.example.internal
-    endpoint_kr: https://kms-gateway-kr.example.internal
-    endpoint_jpn: https://kms-gateway-jp.example.internal
-    ca_path: /etc/pki/internal-ca.pem
-    validate_certs: true
-    timeout: 30
-    retries: 5
-    key_cache: false
 '''
 
 RETURN = r'''
@@ -161,10 +144,11 @@ import os
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.ncloud.kms.plugins.module_utils import envelope
-from ansible_collections.ncloud.kms.plugins.module_utils.base import DEST_FILE_OPTIONS, KmsModule, key_selector
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     KmsCrypto, check_ciphertexts, ciphertext_version, encode_context,
 )
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import key_selector
 
 
 class KmsDecrypt(KmsModule):
@@ -172,10 +156,10 @@ class KmsDecrypt(KmsModule):
         key_selector('key_name'),
         src=dict(type='path', required=True),
         dest=dict(type='path', required=True),
-        context=dict(type='str'),
-        **DEST_FILE_OPTIONS
+        context=dict(type='str')
     )
-    module_kwargs = dict(required_one_of=[('key_name', 'key_tag')], mutually_exclusive=[('key_name', 'key_tag')])
+    module_kwargs = dict(add_file_common_args=True, required_one_of=[('key_name', 'key_tag')],
+                         mutually_exclusive=[('key_name', 'key_tag')])
     empty_result = {}
 
     # ---- options -------------------------------------------------------------------------------
@@ -222,7 +206,7 @@ class KmsDecrypt(KmsModule):
         p = self.params
         existed = os.path.exists(p['dest'])
         result = {'dest': p['dest'], 'envelope': self.envelope, 'key_version': ciphertext_version(self.ciphertext)}
-        key = self.find_crypto_key()
+        key = self.selector.find(self.connection, if_missing=self.key_missing)
         if key is None:
             return result, None, None
         crypto = KmsCrypto(self.client(self.region))

@@ -68,7 +68,7 @@ options:
     default: false
     version_added: 0.3.0
 extends_documentation_fragment:
-  - ncloud.kms.dest_file
+  - ansible.builtin.files
   - ncloud.kms.key_selector.key_name
   - ncloud.kms.key_selector.region
   - ncloud.kms.auth
@@ -122,23 +122,6 @@ EXAMPLES = r'''
     content: "{{ api_token }}"
     key_name: app-secrets
   register: sealed
-  no_log: true
-
-- name: Encrypt through a private gateway, giving every common option
-  ncloud.kms.kms_encrypt:
-    content: "{{ api_token }}"
-    key_name: app-secrets
-    access_key: "{{ ncp_access_key }}"
-    secret_key: "{{ ncp_secret_key }}"
-    site: public
-    endpoint: https://kms-gateway.example.internal
-    endpoint_kr: https://kms-gateway-kr.example.internal
-    endpoint_jpn: https://kms-gateway-jp.example.internal
-    ca_path: /etc/pki/internal-ca.pem
-    validate_certs: true
-    timeout: 30
-    retries: 5
-    key_cache: false   # NCLOUD_KMS_KEY_CACHE=false does the same
   no_log: true
 '''
 
@@ -220,11 +203,12 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.ncloud.kms.plugins.module_utils import envelope
-from ansible_collections.ncloud.kms.plugins.module_utils.base import DEST_FILE_OPTIONS, KmsModule, key_selector
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     MAX_DATA_BYTES, CryptoError, KmsCrypto, check_ciphertexts, check_plaintexts, ciphertext_version, encode_context,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import describe_key
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import key_selector
 
 
 class KmsEncrypt(KmsModule):
@@ -235,10 +219,9 @@ class KmsEncrypt(KmsModule):
         context=dict(type='str'),
         dest=dict(type='path'),
         force=dict(type='bool', default=False),
-        envelope=dict(type='bool'),
-        **DEST_FILE_OPTIONS
+        envelope=dict(type='bool')
     )
-    module_kwargs = dict(required_one_of=[('content', 'src'), ('key_name', 'key_tag')],
+    module_kwargs = dict(add_file_common_args=True, required_one_of=[('content', 'src'), ('key_name', 'key_tag')],
                          mutually_exclusive=[('content', 'src'), ('key_name', 'key_tag')])
     empty_result = {}
 
@@ -332,7 +315,7 @@ class KmsEncrypt(KmsModule):
     def run(self):
         p = self.params
         existed = bool(p['dest']) and os.path.exists(p['dest'])
-        key = self.find_crypto_key()
+        key = self.selector.find(self.connection, if_missing=self.key_missing)
         if key is None:
             return dict({'dest': p['dest']} if p['dest'] else {}, envelope=self.envelope), None, None
         crypto = KmsCrypto(self.client(self.region))

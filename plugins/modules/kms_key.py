@@ -173,17 +173,6 @@ EXAMPLES = r'''
     name: lookup-idx
     convergent: true
 
-- name: Disable a key, giving the credentials and timeouts as options
-  ncloud.kms.kms_key:
-    name: app-data
-    enabled: false
-    access_key: "{{ ncp_access_key }}"
-    secret_key: "{{ ncp_secret_key }}"
-    site: public
-    timeout: 20
-    retries: 3
-    key_cache: false   # NCLOUD_KMS_KEY_CACHE=false does the same
-
 - name: Rename app-data to app-data-v2, safe to run again (creates app-data-v2 when neither exists)
   ncloud.kms.kms_key:
     name: app-data-v2
@@ -373,14 +362,15 @@ error:
 import ipaddress
 
 from ansible_collections.ncloud.kms.plugins.module_utils.base import (
-    KEY_SELECTOR, Change, CreateKey, GeneratorChange, KmsModule, status_change,
+    Change, CreateKey, GeneratorChange, KmsModule, status_change,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import boundary_name, other_boundaries
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, deletion_date, describe_key, find_key,
-    find_named_each, full_record, get_acl, get_token_generator, iso_utc, key_record, name_problem,
+    KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, deletion_date, describe_key, find_named_each,
+    full_record, get_acl, get_token_generator, iso_utc, key_record, name_problem,
 )
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import KEY_SELECTOR
 
 DEFAULT_ROTATION_PERIOD = 90   # days, when automatic rotation is turned on without a period (doc)
 
@@ -481,8 +471,8 @@ class KmsKey(KmsModule):
         Sets ``self.region`` to the boundary the key lives in (or a new key goes to)."""
         p = self.params
         if p['rename_from'] is None:
-            return self.find_task_key(p['name'], p['key_tag'], full=self.needs_full_record())
-        named = self.locate([p['name'], p['rename_from']])
+            return self.selector.find(self.connection, full=self.needs_full_record())
+        named = self.selector.find_names(self.connection, [p['name'], p['rename_from']])
         if len(named) == 2:
             self.fail('both %s and %s exist, so rename_from cannot tell which key this task manages. Delete the one '
                       'no longer needed (ncloud.kms.kms_key with state: absent), or give name another value'
@@ -669,7 +659,7 @@ class KmsKey(KmsModule):
     def created_by_another(self, client, exc):
         """A create refused as a duplicate: another task or job made the key at the same moment (AWX slices,
         parallel jobs). The task then manages the key it finds, as if it had found it first."""
-        found = exc.status == 409 and find_key(client, name=self.params['name'], full=True)
+        found = exc.status == 409 and self.selector.find_in(client, name=self.params['name'], full=True)
         if not found:
             raise exc
         self.module.warn('%s was created by another task or job while this task created it; this task manages that '
@@ -705,7 +695,7 @@ class KmsKey(KmsModule):
         if found is None and p['key_tag'] is not None and p['state'] == 'present':
             how = ('to create a key named %s, leave out key_tag' % p['name'] if p['name']
                    else 'a new key needs name (and no key_tag)')
-            self.key_missing('no key has key_tag %s in %s; %s' % (p['key_tag'], self.where(), how))
+            self.key_missing('no key has key_tag %s in %s; %s' % (p['key_tag'], self.selector.searched(self.connection), how))
             return {'key': {}}, None, None
         if p['state'] == 'absent':
             if found is None:

@@ -142,20 +142,6 @@ EXAMPLES = r'''
   ncloud.kms.kms_key_info:
     region: KR
     status: REVOKE
-
-- name: Read through a private gateway, giving every common option
-  ncloud.kms.kms_key_info:
-    access_key: "{{ ncp_access_key }}"
-    secret_key: "{{ ncp_secret_key }}"
-    site: public
-    endpoint: https://kms-gateway.example.internal
-    endpoint_kr: https://kms-gateway-kr.example.internal
-    endpoint_jpn: https://kms-gateway-jp.example.internal
-    ca_path: /etc/pki/internal-ca.pem
-    validate_certs: true
-    timeout: 10
-    retries: 2
-    key_cache: false   # NCLOUD_KMS_KEY_CACHE=false does the same
 '''
 
 RETURN = r'''
@@ -321,12 +307,13 @@ error:
 
 import datetime
 
-from ansible_collections.ncloud.kms.plugins.module_utils.base import KEY_SELECTOR, KmsModule
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import PUBLIC_KEY_TYPES, KmsCrypto
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
     DAY_MS, STATUSES, all_keys, get_acl, get_activities, get_key, get_last_use, get_versions, key_record,
     version_record,
 )
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import KEY_SELECTOR
 
 # option, lowest, highest: the usage options' ranges (activity hours: a year at most, assumed).
 USAGE_RANGES = (('activity_hours', 1, 8760), ('activity_limit', 1, 10000), ('unused_for_days', 1, 3650))
@@ -365,7 +352,7 @@ class KmsKeyInfo(KmsModule):
         if p['name'] is None and p['key_tag'] is None:
             keys = all_keys(self.client(self.region))
         else:
-            found = self.find_task_key(p['name'], p['key_tag'])
+            found = self.selector.find(self.connection)
             same_name = found and (p['name'] is None or str(found.get('keyName')).lower() == p['name'].lower())
             keys = [found] if same_name else []
         return [key for key in keys if p['status'] in (None, key.get('status'))]

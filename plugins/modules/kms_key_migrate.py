@@ -84,22 +84,6 @@ EXAMPLES = r'''
   ncloud.kms.kms_key_migrate:
     key_tag: "{{ created.key.key_tag }}"
     target_region: JPN
-
-- name: Migrate through a private gateway, giving every common option
-  ncloud.kms.kms_key_migrate:
-    name: app-data
-    target_region: KR
-    access_key: "{{ ncp_access_key }}"
-    secret_key: "{{ ncp_secret_key }}"
-    site: public
-    endpoint: https://kms-gateway.example.internal
-    endpoint_kr: https://kms-gateway-kr.example.internal
-    endpoint_jpn: https://kms-gateway-jp.example.internal
-    ca_path: /etc/pki/internal-ca.pem
-    validate_certs: true
-    timeout: 60
-    retries: 5
-    key_cache: false   # NCLOUD_KMS_KEY_CACHE=false does the same
 '''
 
 RETURN = r'''
@@ -133,10 +117,11 @@ error:
     message: 'gave up after 6 attempts (retries=5); last answer: Endpoint Error (the service is unavailable)'
 '''
 
-from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule, MoveKey, key_selector, status_change
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule, MoveKey, status_change
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.connection import GLOBAL, REGIONS, other_region, tag_region
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import describe_key, find_key, key_record, read_back
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import GLOBAL, REGIONS, other_region
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import describe_key, key_record, read_back
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import key_selector
 
 
 class KmsKeyMigrate(KmsModule):
@@ -154,12 +139,9 @@ class KmsKeyMigrate(KmsModule):
 
     # ---- find ----------------------------------------------------------------------------------
 
-    def describe(self):
-        p = self.params
-        return 'key %s' % (p['name'] or p['key_tag'])
-
     def find_in(self, region):
-        return find_key(self.client(region), self.params['name'], self.params['key_tag'])
+        """The key in one boundary: a global key is looked for where it is and where it goes, not by the region rule."""
+        return self.selector.find_in(self.client(region))
 
     def find_elsewhere(self, target):
         """The key was not found globally nor in the target: say where it is, or that it is nowhere."""
@@ -167,8 +149,8 @@ class KmsKeyMigrate(KmsModule):
         stray = self.find_in(other)
         if stray:
             self.fail('%s lives in the %s isolation boundary (key_tag %s): an isolation key cannot move '
-                      'between regions' % (self.describe(), other, stray['keyTag']))
-        self.key_missing('%s was not found in the global boundary nor in the %s isolation boundary' % (self.describe(), target))
+                      'between regions' % (self.selector.describe(), other, stray['keyTag']))
+        self.key_missing('%s was not found in the global boundary nor in the %s isolation boundary' % (self.selector.describe(), target))
 
     def predicted_writes(self):
         """A key an earlier task creates is enabled, unless it says otherwise: with disable_for_migration the task
@@ -240,7 +222,7 @@ class KmsKeyMigrate(KmsModule):
 
     def run(self):
         target = self.params['target_region']
-        tagged = self.params['key_tag'] and tag_region(self.params['key_tag'])
+        tagged = self.params['key_tag'] and self.selector.first_region()
         if tagged in REGIONS:
             # An isolation key's tag says where it lives: it is in the target already, or it cannot move.
             if tagged != target:
@@ -258,7 +240,7 @@ class KmsKeyMigrate(KmsModule):
                 self.find_elsewhere(target)
                 return {'key': {}}, None, None
             return {'key': key_record(target_key, target)}, None, None
-        target_key = find_key(self.client(target), name=global_key['keyName'])
+        target_key = self.selector.find_in(self.client(target), name=global_key['keyName'])
         self.check_migratable(global_key, target_key, target)
         moved = self.migrate_key(global_key, target)
         return {'key': key_record(moved, target)}, key_record(global_key, GLOBAL), key_record(moved, target)

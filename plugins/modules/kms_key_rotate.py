@@ -63,22 +63,6 @@ EXAMPLES = r'''
   ncloud.kms.kms_key_rotate:
     name: app-data
     force: true
-
-- name: Rotate through a private gateway, giving every common option
-  ncloud.kms.kms_key_rotate:
-    name: app-data
-    max_age: 90
-    access_key: "{{ ncp_access_key }}"
-    secret_key: "{{ ncp_secret_key }}"
-    site: public
-    endpoint: https://kms-gateway.example.internal
-    endpoint_kr: https://kms-gateway-kr.example.internal
-    endpoint_jpn: https://kms-gateway-jp.example.internal
-    ca_path: /etc/pki/internal-ca.pem
-    validate_certs: true
-    timeout: 30
-    retries: 5
-    key_cache: false   # NCLOUD_KMS_KEY_CACHE=false does the same
 '''
 
 RETURN = r'''
@@ -156,10 +140,11 @@ error:
 
 import time
 
-from ansible_collections.ncloud.kms.plugins.module_utils.base import KEY_SELECTOR, AddVersion, KmsModule
+from ansible_collections.ncloud.kms.plugins.module_utils.base import AddVersion, KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
     DAY_MS, describe_key, get_versions, key_record, version_record,
 )
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import KEY_SELECTOR
 
 MAX_AGE_RANGE = (1, 3650)
 
@@ -187,7 +172,7 @@ class KmsKeyRotate(KmsModule):
     # ---- find ----------------------------------------------------------------------------------
 
     def find(self):
-        return self.find_existing_key()
+        return self.selector.find(self.connection, if_missing=self.key_missing)
 
     def predicted_writes(self):
         """A key an earlier task creates has a new version 1: force rotates it, max_age finds it not due."""

@@ -99,23 +99,6 @@ EXAMPLES = r'''
     force: true
   register: tokens
   no_log: true
-
-- name: Issue through a private gateway, giving every common option
-  ncloud.kms.kms_key_token:
-    name: app-data
-    access_key: "{{ ncp_access_key }}"
-    secret_key: "{{ ncp_secret_key }}"
-    site: public
-    endpoint: https://kms-gateway.example.internal
-    endpoint_kr: https://kms-gateway-kr.example.internal
-    endpoint_jpn: https://kms-gateway-jp.example.internal
-    ca_path: /etc/pki/internal-ca.pem
-    validate_certs: true
-    timeout: 30
-    retries: 5
-    key_cache: false   # NCLOUD_KMS_KEY_CACHE=false does the same
-  register: tokens
-  no_log: true
 '''
 
 RETURN = r'''
@@ -185,11 +168,12 @@ error:
 '''
 
 from ansible_collections.ncloud.kms.plugins.module_utils.base import (
-    KEY_SELECTOR, Change, GeneratorChange, KmsModule, ModuleFailure,
+    Change, GeneratorChange, KmsModule, ModuleFailure,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
     describe_key, get_token_generator, iso_utc, key_record,
 )
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import KEY_SELECTOR
 
 TOKEN_HOURS = (1, 17520)
 UNLIMITED = 'unlimited'
@@ -251,7 +235,7 @@ class KmsKeyToken(KmsModule):
     # ---- find ----------------------------------------------------------------------------------
 
     def find(self):
-        return self.find_existing_key()
+        return self.selector.find(self.connection, if_missing=self.key_missing)
 
     def predicted_writes(self):
         """A key an earlier task creates has no generator: with create_generator it is created, then tokens issued."""

@@ -71,22 +71,6 @@ EXAMPLES = r'''
     name: app-data
     version: 2
     enabled: true
-
-- name: Keep the newest two versions through a private gateway, giving every common option
-  ncloud.kms.kms_key_version:
-    name: app-data
-    keep_enabled: 2
-    access_key: "{{ ncp_access_key }}"
-    secret_key: "{{ ncp_secret_key }}"
-    site: public
-    endpoint: https://kms-gateway.example.internal
-    endpoint_kr: https://kms-gateway-kr.example.internal
-    endpoint_jpn: https://kms-gateway-jp.example.internal
-    ca_path: /etc/pki/internal-ca.pem
-    validate_certs: true
-    timeout: 30
-    retries: 5
-    key_cache: false   # NCLOUD_KMS_KEY_CACHE=false does the same
 '''
 
 RETURN = r'''
@@ -142,10 +126,11 @@ error:
     message: 'Invalid status: the current version (3) cannot be disabled'
 '''
 
-from ansible_collections.ncloud.kms.plugins.module_utils.base import KEY_SELECTOR, Change, KmsModule
+from ansible_collections.ncloud.kms.plugins.module_utils.base import Change, KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
     describe_key, get_versions, key_record, version_record,
 )
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import KEY_SELECTOR
 
 ENABLED = 'ENABLE'
 DISABLED = 'DISABLE'
@@ -201,7 +186,7 @@ class KmsKeyVersion(KmsModule):
     # ---- find ----------------------------------------------------------------------------------
 
     def find(self):
-        return self.find_existing_key()
+        return self.selector.find(self.connection, if_missing=self.key_missing)
 
     # ---- compare -------------------------------------------------------------------------------
 

@@ -71,22 +71,6 @@ EXAMPLES = r'''
     key_tag: "{{ kr_key.key.key_tag }}"
     region: KR
     context: product=app
-
-- name: Renew through a private gateway, giving every common option
-  ncloud.kms.kms_reencrypt:
-    path: [secrets/]
-    key_name: app-secrets
-    access_key: "{{ ncp_access_key }}"
-    secret_key: "{{ ncp_secret_key }}"
-    site: public
-    endpoint: https://kms-gateway.example.internal
-    endpoint_kr: https://kms-gateway-kr.example.internal
-    endpoint_jpn: https://kms-gateway-jp.example.internal
-    ca_path: /etc/pki/internal-ca.pem
-    validate_certs: true
-    timeout: 30
-    retries: 5
-    key_cache: false
 '''
 
 RETURN = r'''
@@ -155,8 +139,9 @@ import re
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 
 from ansible_collections.ncloud.kms.plugins.module_utils import envelope
-from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule, key_selector
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import KmsCrypto, ciphertext_version, encode_context
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import key_selector
 
 # A ciphertext inside any text: the prefix, then base64 (standard or URL-safe) with its padding.
 CIPHERTEXT_IN_TEXT = re.compile(r'ncpkms:v\d+:[A-Za-z0-9+/_-]+={0,2}')
@@ -224,10 +209,7 @@ class KmsReencrypt(KmsModule):
 
     def find(self):
         """The key's full record (its current version)."""
-        key = self.find_task_key(self.params['key_name'], self.params['key_tag'], full=True)
-        if key is None:
-            self.key_missing(self.describe_selector())
-        return key
+        return self.selector.find(self.connection, full=True, if_missing=self.key_missing)
 
     def predicted_writes(self):
         return ['rewrite %s' % f.path for f in self.files if f.ciphertexts]

@@ -42,7 +42,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - ncloud.kms.dest_file
+  - ansible.builtin.files
   - ncloud.kms.key_selector.key_name
   - ncloud.kms.key_selector.region
   - ncloud.kms.auth
@@ -79,22 +79,6 @@ EXAMPLES = r'''
     force: true
     owner: release
     group: release
-
-- name: Sign through a private gateway, giving every common option
-  ncloud.kms.kms_sign:
-    content: "{{ manifest }}"
-    key_name: release-signing
-    access_key: "{{ ncp_access_key }}"
-    secret_key: "{{ ncp_secret_key }}"
-    site: public
-    endpoint: https://kms-gateway.example.internal
-    endpoint_kr: https://kms-gateway-kr.example.internal
-    endpoint_jpn: https://kms-gateway-jp.example.internal
-    ca_path: /etc/pki/internal-ca.pem
-    validate_certs: true
-    timeout: 30
-    retries: 5
-    key_cache: false
 '''
 
 RETURN = r'''
@@ -174,10 +158,11 @@ import os
 
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.ncloud.kms.plugins.module_utils.base import DEST_FILE_OPTIONS, KmsModule, key_selector
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     CryptoError, KmsCrypto, ciphertext_version, input_to_sign,
 )
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import key_selector
 
 
 class KmsSign(KmsModule):
@@ -186,10 +171,9 @@ class KmsSign(KmsModule):
         content=dict(type='str'),
         src=dict(type='path'),
         dest=dict(type='path'),
-        force=dict(type='bool', default=False),
-        **DEST_FILE_OPTIONS
+        force=dict(type='bool', default=False)
     )
-    module_kwargs = dict(required_one_of=[('content', 'src'), ('key_name', 'key_tag')],
+    module_kwargs = dict(add_file_common_args=True, required_one_of=[('content', 'src'), ('key_name', 'key_tag')],
                          mutually_exclusive=[('content', 'src'), ('key_name', 'key_tag')])
     empty_result = {}
 
@@ -238,7 +222,7 @@ class KmsSign(KmsModule):
     def run(self):
         p = self.params
         existed = bool(p['dest']) and os.path.exists(p['dest'])
-        key = self.find_crypto_key()
+        key = self.selector.find(self.connection, if_missing=self.key_missing)
         result = {'digest_signed': self.digest_signed}
         if key is None:
             return dict(result, **({'dest': p['dest']} if p['dest'] else {})), None, None

@@ -85,23 +85,6 @@ EXAMPLES = r'''
     signature_src: /opt/releases/app-1.4.2.tar.gz.sig
     key_name: release-signing
     public_key_only: true
-
-- name: Verify through a private gateway, giving every common option
-  ncloud.kms.kms_verify:
-    content: "{{ manifest }}"
-    signature: "{{ manifest_signature }}"
-    key_name: release-signing
-    access_key: "{{ ncp_access_key }}"
-    secret_key: "{{ ncp_secret_key }}"
-    site: public
-    endpoint: https://kms-gateway.example.internal
-    endpoint_kr: https://kms-gateway-kr.example.internal
-    endpoint_jpn: https://kms-gateway-jp.example.internal
-    ca_path: /etc/pki/internal-ca.pem
-    validate_certs: true
-    timeout: 30
-    retries: 5
-    key_cache: false
 '''
 
 RETURN = r'''
@@ -146,11 +129,12 @@ import os
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule, key_selector
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     CryptoError, KmsCrypto, ciphertext_version, input_to_sign,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import describe_key
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import key_selector
 
 
 def verify_with_public_key(public_pem, signed_input, signature):
@@ -225,7 +209,7 @@ class KmsVerify(KmsModule):
 
     def find(self):
         """The key and its boundary's crypto client; a missing key fails (in check mode, warns)."""
-        return self.find_crypto_key(), KmsCrypto(self.client(self.region))
+        return self.selector.find(self.connection, if_missing=self.key_missing), KmsCrypto(self.client(self.region))
 
     # ---- compare -------------------------------------------------------------------------------
 

@@ -110,10 +110,10 @@ from ansible.utils.unsafe_proxy import wrap_var
 from ansible.utils.vars import combine_vars
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.controller import KeySelector, decrypt_texts, open_connection
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import CryptoError, ciphertext_version, encode_context
 from ansible_collections.ncloud.kms.plugins.module_utils.envelope import is_envelope
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import KeyConflict
+from ansible_collections.ncloud.kms.plugins.plugin_utils.controller import decrypt_texts, open_connection, plugin_selector
 
 display = Display()
 
@@ -126,6 +126,10 @@ _READ = set()
 
 def fail(message):
     raise AnsibleError('ncloud.kms.kms_vars: %s' % message)
+
+
+def warn(message):
+    display.warning('ncloud.kms.kms_vars: %s' % message)
 
 
 def is_secret(value):
@@ -176,14 +180,13 @@ class VarsModule(BaseVarsPlugin):
         if unknown:
             fail('%s: %s holds unknown settings %s; it takes key_name, key_tag, region and context'
                  % (path, METADATA, ', '.join(unknown)))
-        own_key = 'key_name' in metadata or 'key_tag' in metadata
-        selector = KeySelector(metadata.get('key_name') if own_key else self.get_option('key_name'),
-                               metadata.get('key_tag') if own_key else self.get_option('key_tag'),
-                               metadata.get('region', self.get_option('region')))
-        if selector.problem():
-            fail('%s: %s (set them under %s in the file, or NCLOUD_KMS_VARS_KEY_NAME)' % (path, selector.problem(), METADATA))
+        own = dict((option, metadata.get(option)) for option in ('key_name', 'key_tag')
+                   if 'key_name' in metadata or 'key_tag' in metadata)
+        own.update((option, metadata[option]) for option in ('region',) if option in metadata)
+        selector = plugin_selector(self.get_option, lambda problem: fail(
+            '%s: %s (set them under %s in the file, or NCLOUD_KMS_VARS_KEY_NAME)' % (path, problem, METADATA)), warn, **own)
         context = metadata.get('context', self.get_option('context'))
-        return (selector.key_name, selector.key_tag, selector.region), context
+        return selector, context
 
     # ---- find: the files ------------------------------------------------------------------------------
 
@@ -217,10 +220,11 @@ class VarsModule(BaseVarsPlugin):
                 fail('%s must hold a mapping of variables' % path)
             selector, context = self.selector_of(path, data.pop(METADATA, None))
             _FILES[path] = data
-            for trail, text in secret_leaves(data):
-                groups.setdefault((selector, context), []).append((path, trail, text))
-        for (selector, context), leaves in groups.items():
-            self.decrypt_group(KeySelector(*selector), context, leaves)
+            group = groups.setdefault((selector.identity(), context), (selector, []))
+            group[1].extend((path, trail, text) for trail, text in secret_leaves(data))
+        for (unused, context), (selector, leaves) in groups.items():
+            if leaves:
+                self.decrypt_group(selector, context, leaves)
         for path in list(_FILES):
             _FILES[path] = wrap_var(_FILES[path])
 
@@ -233,11 +237,9 @@ class VarsModule(BaseVarsPlugin):
                      'missing its = padding?)' % (path, name_of(trail)))
         connection = open_connection(self.get_option, fail, regions=[selector.first_region()])
         try:
-            plaintexts, warnings = self.decrypt_leaves(connection, selector, context, leaves)
+            plaintexts = self.decrypt_leaves(connection, selector, context, leaves)
         finally:
             connection.close()
-        for warning in warnings:
-            display.warning('ncloud.kms.kms_vars: %s' % warning)
         for (path, trail, unused), plaintext in zip(leaves, plaintexts):
             try:
                 put(_FILES[path], trail, plaintext.decode('utf-8'))
@@ -247,9 +249,8 @@ class VarsModule(BaseVarsPlugin):
 
     def decrypt_leaves(self, connection, selector, context, leaves):
         texts = [text for unused, unused2, text in leaves]
-        use_cache = self.get_option('key_cache')
         try:
-            return decrypt_texts(connection, selector, texts, encode_context(context), use_cache, what='value')
+            return decrypt_texts(connection, selector, texts, encode_context(context), what='value')
         except (CryptoError, KmsApiError, KeyConflict) as exc:
             if len(leaves) == 1:
                 fail('%s: the value of %s does not decrypt: %s' % (leaves[0][0], name_of(leaves[0][1]), exc))

@@ -555,8 +555,8 @@ def instruction_lines(row):
         """The row of one measure: ping, the floor, kms_key, its ratio to the floor (and target) and to ping."""
         ping, floor, kms_key = (row['%s_%s' % (label, part)] for label in ('ping', 'floor', 'kms_key'))
         aim = ' (target <= %.2f)' % target if target else ''
-        return '%s | %s | %s | %.2f%s | %.2f |' % (millions(ping), millions(floor), millions(kms_key), kms_key / floor,
-                                                    aim, kms_key / ping)
+        return '%s | %s | %s | %.2f%s | %.2f |' % (
+            millions(ping), millions(floor), millions(kms_key), kms_key / floor, aim, kms_key / ping)
     return [
         '| run | ansible.builtin.ping | the floor | kms_key, no change | ratio to the floor | ratio to ping |',
         '|---|---|---|---|---|---|',

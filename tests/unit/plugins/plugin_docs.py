@@ -41,3 +41,14 @@ def documented_options(module):
             options[name] = dict(options.get(name, {}), **entry)
     options.update(doc.get('options') or {})
     return options
+
+
+def own_options(module):
+    """The options a module's examples must show: its own, and those of its key selector (the connection options
+    have one example, in the ncloud.kms.auth.modules fragment; ansible.builtin.files has its own docs)."""
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    options = dict(doc.get('options') or {})
+    for fragment in doc.get('extends_documentation_fragment', []):
+        if fragment.startswith('ncloud.kms.key_selector'):
+            options.update(fragment_options(fragment))
+    return options

@@ -11,7 +11,8 @@ import pytest
 from ansible.errors import AnsibleLookupError
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.ncloud.kms.plugins.module_utils import base, controller
+from ansible_collections.ncloud.kms.plugins.module_utils import base
+from ansible_collections.ncloud.kms.plugins.plugin_utils import controller
 from ansible_collections.ncloud.kms.plugins.modules.kms_key import KmsKey
 from ansible_collections.ncloud.kms.tests.unit.plugins.fake_clients import ScriptedClient
 from ansible_collections.ncloud.kms.tests.unit.plugins.modules.module_runner import ModuleFailed, run_module

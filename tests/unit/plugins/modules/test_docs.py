@@ -1,18 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright: ncloud.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Every module's docs: each option (fragments included) has an example, examples use the full name, and the
-shared option tables (connection options, key selector) are the ones the doc fragments document."""
+"""Every module's docs: each of its own options (and its key selector's) has an example, the connection options one
+example in the modules' fragment, examples use the full name, and the shared option tables (connection options,
+key selector) are the ones the doc fragments document."""
 
 import re
 
 import pytest
 import yaml
 
-from ansible_collections.ncloud.kms.plugins.module_utils.base import KEY_SELECTOR
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import CONNECTION_OPTIONS
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import KEY_SELECTOR
 from ansible_collections.ncloud.kms.tests.unit.plugins.plugin_docs import (
-    documented_options, fragment_options, plugin, plugin_names,
+    fragment_options, own_options, plugin, plugin_names,
 )
 
 MODULES = plugin_names('modules')
@@ -38,10 +39,21 @@ def test_the_modules_are_found():
 
 
 @pytest.mark.parametrize('name', MODULES)
-def test_every_option_has_an_example(name):
+def test_every_option_of_the_module_has_an_example(name):
     module = plugin('modules', name)
-    missing = sorted(set(documented_options(module)) - options_used(module.EXAMPLES))
+    missing = sorted(set(own_options(module)) - options_used(module.EXAMPLES))
     assert missing == []
+
+
+def test_the_connection_options_have_one_example_for_every_module():
+    import yaml as yaml_module
+    from ansible_collections.ncloud.kms.plugins.doc_fragments.auth import ModuleDocFragment
+    notes = yaml_module.safe_load(ModuleDocFragment.MODULES)['notes']
+    example = [note for note in notes if 'module_defaults: {group/ncloud.kms.kms:' in note]
+    assert len(example) == 1
+    flow = re.search(r'C\((module_defaults: .*\}\})\)', example[0]).group(1)
+    given = yaml_module.safe_load(flow)['module_defaults']['group/ncloud.kms.kms']
+    assert sorted(given) == sorted(CONNECTION_OPTIONS)
 
 
 @pytest.mark.parametrize('name', MODULES)
