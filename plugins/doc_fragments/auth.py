@@ -123,7 +123,10 @@ options:
     env:
       - name: NCLOUD_KMS_KEY_CACHE
 notes:
-  - C(module_defaults) does not reach lookups (Ansible runs a lookup on the controller, outside any module), so
-    credentials and endpoints set only there are not seen here. Use the environment variables, or give the
-    options to the lookup, for example from variables (C(access_key=ncp_access_key, secret_key=ncp_secret_key)).
+  - C(module_defaults) does not reach the controller plugins (Ansible runs them on the controller, outside any
+    module), so credentials and endpoints set only there are not seen here. Use the environment variables (an
+    empty one counts as unset, as AWX renders an input left unset). The M(ncloud.kms.kms_decrypt) lookup also
+    takes every option as an argument, for example from variables (C(access_key=ncp_access_key,
+    secret_key=ncp_secret_key)); the C(ncloud.kms.kms_vars) vars plugin, which takes no arguments, reads its other
+    options from its own environment variables and C(ansible.cfg) section.
 '''

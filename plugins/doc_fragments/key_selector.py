@@ -4,7 +4,7 @@
 
 
 class ModuleDocFragment(object):
-    """The options that address one key (module_utils/base.py KEY_SELECTOR and key_selector()).
+    """The options that address one key (module_utils/selector.py KEY_SELECTOR and key_selector()).
 
     ncloud.kms.key_selector: name and key_tag; ncloud.kms.key_selector.region: region;
     ncloud.kms.key_selector.key_name: key_name and key_tag, for the crypto plugins.
@@ -38,7 +38,8 @@ options:
       - Unset, a name follows its key. The key of that name is looked for in the global boundary first; when it
         is not there, in the isolation boundaries of the site (at the same time), and the one that holds it is
         used, with a warning that says where it was found. Two isolation boundaries holding the name fail the task
-        before any write. A name found nowhere is a new global key.
+        before any write. A name found nowhere fails (in check mode, warns), except in M(ncloud.kms.kms_key),
+        which creates it as a new global key.
       - Unset with O(key_tag), the tag's prefix (C(kr-), C(jpn-)) says where the key lives (one read, no listing).
         A O(region) that contradicts the prefix fails before any request.
     type: str

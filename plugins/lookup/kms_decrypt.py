@@ -107,7 +107,9 @@ from ansible.utils.unsafe_proxy import wrap_var
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import CryptoError, encode_context, to_b64
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import KeyConflict
-from ansible_collections.ncloud.kms.plugins.plugin_utils.controller import decrypt_texts, open_connection, plugin_selector
+from ansible_collections.ncloud.kms.plugins.plugin_utils.controller import (
+    decrypt_texts, empty_means_unset, open_connection, plugin_selector,
+)
 
 
 display = Display()
@@ -149,7 +151,8 @@ class LookupModule(LookupBase):
         return values
 
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
+        with empty_means_unset():
+            self.set_options(var_options=variables, direct=kwargs)
         selector = self.selector()
         connection = open_connection(self.get_option, refuse, kwargs, MODULE_DEFAULTS_HINT, [selector.first_region()])
         try:

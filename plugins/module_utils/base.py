@@ -25,7 +25,6 @@ import time
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.parameters import env_fallback
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import CryptoError, KmsApiError
@@ -35,6 +34,9 @@ from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.selector import KeySelector
 from ansible_collections.ncloud.kms.plugins.module_utils.transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+
+
+PRIVATE_MODE = 0o600   # a plaintext file kms_decrypt creates without a mode option
 
 
 class ModuleFailure(Exception):
@@ -57,13 +59,15 @@ def like_for_like(before, after):
 
 def recording_omitted(spec, omitted):
     """``spec`` with a fallback on every option that adds the option's name to ``omitted`` when the task leaves it
-    out (AnsibleModule calls a fallback only then), keeping the options' own environment fallbacks. So the base
-    tells an option given as null (a key_tag check mode could not know) from one left out, and an endpoint given
+    out (AnsibleModule calls a fallback only then), keeping the options' own environment fallbacks, where an empty
+    variable means unset (AWX renders a credential input left unset as an empty string): the default applies. So the
+    base tells an option given as null (a key_tag check mode could not know) from one left out, and an endpoint given
     as an option from one taken from the environment."""
     def fallback(option, *variables):
         omitted.add(option)
-        if variables:
-            return env_fallback(*variables)
+        for variable in variables:
+            if os.environ.get(variable):   # empty means unset: AWX renders an input left unset as ''
+                return os.environ[variable]
         raise AnsibleFallbackNotFound
     recorded = {}
     for option, facts in spec.items():
@@ -342,18 +346,24 @@ class KmsModule(object):
         self.changed = True
         self.actions.append(description)
 
-    def write_file(self, dest, write):
+    def write_file(self, dest, write, private=False):
         """Replace ``dest`` at once: ``write(handle)`` fills a temporary file in the same folder (binary), which is
-        then moved into place, so a reader never sees half a file. Called through ``act_locally``."""
+        then moved into place, so a reader never sees half a file. Called through ``act_locally``. ``private``: a new
+        ``dest`` is made with mode 0600 before the move, which keeps that mode, so no other user can ever read it."""
         folder = os.path.dirname(os.path.abspath(dest))
         if not os.path.isdir(folder):
             self.fail('the folder of %s does not exist: %s' % (dest, folder))
+        created = private and not os.path.exists(dest)
+        if created:
+            os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
         handle, temp = tempfile.mkstemp(dir=folder, prefix='.ncloud_kms.')
         try:
             with os.fdopen(handle, 'wb') as out:
                 write(out)
         except BaseException:
             os.remove(temp)
+            if created:
+                os.remove(dest)
             raise
         self.module.atomic_move(temp, dest)
 

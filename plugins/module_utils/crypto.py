@@ -65,13 +65,15 @@ def ciphertext_version(ciphertext):
     return int(match.group(1))
 
 
-def check_ciphertexts(ciphertexts, what='term'):
-    """Every item is a whole ciphertext, before any request; items are named by position, never by value."""
+def check_ciphertexts(ciphertexts, what='term', names=None):
+    """Every item is a whole ciphertext, before any request; items are named by ``names`` (a file's path, say),
+    else by position, never by value."""
     for position, ciphertext in enumerate(ciphertexts, 1):
         if ciphertext_version(ciphertext) is None:
-            raise CryptoError('%s %d is not a valid ciphertext: NCP ciphertexts are ncpkms:v<version>:<base64>, with '
+            which = '%s %s' % (what, names[position - 1] if names else position)
+            raise CryptoError('%s is not a valid ciphertext: NCP ciphertexts are ncpkms:v<version>:<base64>, with '
                               'complete base64 (a value cut short or missing its = padding is damaged); its value is '
-                              'not shown' % (what, position))
+                              'not shown' % which)
 
 
 def check_plaintexts(plaintexts, key_type):
@@ -106,7 +108,11 @@ def signing_input(data):
 def input_to_sign(content=None, path=None):
     """``(what NCP signs, whether that is a digest)`` for ``content`` (bytes) or the file at ``path``."""
     if content is not None:
+        if not content:
+            raise CryptoError('content is empty: NCP signs at least one byte')
         return signing_input(content), len(content) > MAX_SIGN_BYTES
+    if not os.path.getsize(path):
+        raise CryptoError('src %s is empty: NCP signs at least one byte' % path)
     signed = file_signing_input(path)
     return signed, os.path.getsize(path) > MAX_SIGN_BYTES
 
@@ -154,7 +160,8 @@ class KmsCrypto(object):
         """A key whose status is known and is not ENABLE fails here, before any crypto request."""
         if key.get('status') not in (None, 'ENABLE'):
             state = 'pending deletion' if key['status'] == 'REVOKE' else 'disabled'
-            raise CryptoError('%s is %s, and NCP encrypts and decrypts only with an enabled key: %s first'
+            raise CryptoError('%s is %s, and NCP encrypts, decrypts, signs and verifies only with an enabled key: '
+                              '%s first'
                               % (describe_key(key), state, 'cancel the deletion (ncloud.kms.kms_key with state: '
                                  'present)' if key['status'] == 'REVOKE' else 'enable it (ncloud.kms.kms_key with '
                                  'enabled: true)'))

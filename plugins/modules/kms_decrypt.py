@@ -14,6 +14,8 @@ description:
   - Idempotent. O(dest) is compared with the decrypted content first (by SHA-256 for an envelope, streamed), and
     written only when it differs; the task then reports C(changed=true). O(mode), O(owner) and O(group) are
     applied as M(ansible.builtin.copy) does.
+  - A new O(dest) is created with mode C(0600) (readable by its owner only) unless O(mode) is given; an existing
+    one keeps its mode.
   - The content is never returned, logged or shown in C(--diff). An envelope is decrypted in chunks into a
     temporary file beside O(dest), moved into place only once its GCM tag verifies, so a damaged or foreign
     envelope never replaces O(dest).
@@ -179,7 +181,7 @@ class KmsDecrypt(KmsModule):
         else:
             with open(p['src'], 'rb') as handle:
                 self.ciphertext = handle.read(64 * 1024).decode('ascii', 'replace').strip()
-            check_ciphertexts([self.ciphertext], 'src')
+            check_ciphertexts([self.ciphertext], 'src', [self.params['src']])
 
     # ---- find ----------------------------------------------------------------------------------
 
@@ -195,10 +197,12 @@ class KmsDecrypt(KmsModule):
     # ---- act -----------------------------------------------------------------------------------
 
     def write_dest(self, opened):
+        """The plaintext into dest; a new file is private (0600) unless the task gives mode."""
+        private = self.params['mode'] is None
         if self.envelope:
-            self.write_file(self.params['dest'], lambda out: self.sealed.open_to(opened, out))
+            self.write_file(self.params['dest'], lambda out: self.sealed.open_to(opened, out), private)
         else:
-            self.write_file(self.params['dest'], lambda out: out.write(opened))
+            self.write_file(self.params['dest'], lambda out: out.write(opened), private)
 
     # ---- result --------------------------------------------------------------------------------
 

@@ -235,6 +235,9 @@ class KmsEncrypt(KmsModule):
             self.fail('src must name a file; %s is not one' % p['src'])
         self.source = to_bytes(p['content'], errors='surrogate_or_strict') if p['content'] is not None else p['src']
         size = len(self.source) if p['content'] is not None else os.path.getsize(p['src'])
+        if not size:
+            self.fail('%s is empty: NCP encrypts at least one byte' % ('content' if p['content'] is not None
+                                                                       else 'src %s' % p['src']))
         self.envelope = p['envelope'] if p['envelope'] is not None else size > MAX_DATA_BYTES
         if not self.envelope:
             if size > MAX_DATA_BYTES:

@@ -15,13 +15,13 @@ description:
     target region. An enabled one fails before any write, unless O(disable_for_migration=true).
   - A key found nowhere fails. In check mode it is a warning, because an earlier task of the same run may
     be the one that creates it, and the task reports the writes it would then make (the prediction cannot be exact).
-  - Sequences that cannot run twice. C(ncloud.kms.kms_key) with O(name) and no C(region) looks in the global
-    boundary only, so a playbook that creates C(app-kr) with kms_key and then migrates it creates a global twin on
-    its second run, and the migration then fails on the name clash. Guard the create (skip it when the key is
-    already in the region, as C(playbooks/migrate_to_region.yml) does with M(ncloud.kms.kms_key_info)), or create
-    the key in its region at once (kms_key with C(region)). Likewise, create C(a) then C(rename_from) C(a), and
-    create then C(state=absent) of one name, undo each other on every run; use the one-task form (O(name) with
-    C(rename_from) alone, or C(state=absent) alone).
+  - Create then migrate runs twice. C(ncloud.kms.kms_key) with O(name) and no C(region) follows the name into
+    the isolation boundary that holds it, so on the second run of a playbook that creates C(app-kr) with kms_key
+    and then migrates it, kms_key finds the migrated key in its region (with a warning that says where; give
+    C(region) to kms_key to silence it, or create the key in its region at once) and this module reports it
+    unchanged. Two sequences still undo each other on every run, create C(a) then C(rename_from) C(a), and
+    create then C(state=absent) of one name; use the one-task form (O(name) with C(rename_from) alone, or
+    C(state=absent) alone).
   - Fails before any write when an isolation key of the same name already exists in the target region,
     when the global key is pending deletion, or when the key lives in the other isolation region
     (isolation keys cannot move between regions).

@@ -9,7 +9,7 @@ short_description: Bring the NCP KMS ciphertexts in files to the key's current v
 version_added: 0.4.0
 description:
   - Finds every NCP ciphertext (C(ncpkms:v<version>:...)) in the files O(path) names (a ciphertext file, a
-    C(*.ncpkms.yml) vars file, any text that holds them) and every envelope (see M(ncloud.kms.kms_encrypt)), and
+    C(*.ncpkms-vars) vars file, any text that holds them) and every envelope (see M(ncloud.kms.kms_encrypt)), and
     re-encrypts those made with an older version of the key under its current version, with NCP's re-encrypt
     operation; the plaintext never leaves NCP. For an envelope only its wrapped data key is re-encrypted; its body
     is copied unchanged.
@@ -54,7 +54,7 @@ EXAMPLES = r'''
 - name: After a rotation, bring every secret in the repository to the current version
   ncloud.kms.kms_reencrypt:
     path:
-      - group_vars/**/*.ncpkms.yml
+      - group_vars/**/*.ncpkms-vars
       - files/*.ncpkms
     key_name: app-secrets
   delegate_to: localhost
@@ -103,7 +103,7 @@ files:
     path:
       description: The file.
       type: str
-      sample: group_vars/all/secrets.ncpkms.yml
+      sample: group_vars/all/secrets.ncpkms-vars
     ciphertexts:
       description: Ciphertexts found (1 for an envelope, its data key).
       type: int
@@ -121,7 +121,7 @@ actions:
   returned: always
   type: list
   elements: str
-  sample: ['rewrite group_vars/all/secrets.ncpkms.yml']
+  sample: ['rewrite group_vars/all/secrets.ncpkms-vars']
 error:
   description: The API error behind a failure, with C(status), C(code) and C(message).
   returned: on API failure

@@ -11,7 +11,10 @@ Internal to ncloud.kms: not an API; names and signatures may change in any relea
 """
 
 import io
+import os
 import sys
+
+from contextlib import contextmanager
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import CryptoError
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import CONNECTION_OPTIONS, KmsConnection
@@ -23,6 +26,19 @@ from ansible_collections.ncloud.kms.plugins.module_utils.transport import HAS_RE
 MISSING_REQUESTS = ('ncloud.kms needs the Python library requests on the controller, in the Python that runs Ansible '
                     '(%s): install it with "%s -m pip install requests" (or "pip install -r requirements.txt" from the '
                     "collection's folder)")
+
+
+@contextmanager
+def empty_means_unset():
+    """While a plugin reads its options, an NCLOUD_* environment variable set to an empty string is as unset (AWX
+    renders a credential input left unset as ''), so the option's default applies, as it does for the modules."""
+    empty = dict((name, value) for name, value in os.environ.items() if name.startswith('NCLOUD_') and value == '')
+    for name in empty:
+        del os.environ[name]
+    try:
+        yield
+    finally:
+        os.environ.update(empty)
 
 
 def plugin_selector(get_option, fail, warn, **given):

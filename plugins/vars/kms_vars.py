@@ -7,23 +7,25 @@ name: kms_vars
 short_description: Secrets in group_vars and host_vars as NCP KMS ciphertexts, decrypted in one call
 version_added: 0.4.0
 description:
-  - Loads the files named C(*.ncpkms.yml) under C(group_vars/) and C(host_vars/) beside the inventory (or the
+  - Loads the files named C(*.ncpkms-vars) under C(group_vars/) and C(host_vars/) beside the inventory (or the
     playbook), for the group or host they are named after, as C(host_group_vars) loads C(*.yml) files.
-    C(group_vars/web.ncpkms.yml) and every C(*.ncpkms.yml) in C(group_vars/web/) belong to the group C(web);
-    C(host_vars/db1.ncpkms.yml) and C(host_vars/db1/) to the host C(db1).
+    C(group_vars/web.ncpkms-vars) and every C(*.ncpkms-vars) in C(group_vars/web/) belong to the group C(web);
+    C(host_vars/db1.ncpkms-vars) and C(host_vars/db1/) to the host C(db1).
+  - Secrets fail closed. C(host_group_vars) never reads a C(.ncpkms-vars) file (it reads C(.yml), C(.yaml),
+    C(.json) and files without an extension), so where this plugin is not enabled (an C(ansible.cfg) that is not
+    picked up, another working directory, an AWX job with its own configuration) the variable is undefined and the
+    task that uses it fails, instead of handing a ciphertext on as the value. A file named C(*.ncpkms.yml) or
+    C(*.ncpkms.yaml), the format before 1.0.0, fails the play, naming the file, until it is renamed.
   - Each file is plain YAML. Any string in it that is an NCP ciphertext (C(ncpkms:v<version>:...)) or an envelope
     (see M(ncloud.kms.kms_encrypt)) is replaced by its plaintext; other values are kept as they are.
   - A file may name its key and context under a top-level C(ncpkms) mapping (C(key_name) or C(key_tag),
-    C(region), C(context)), which is not a variable; a file without it uses the plugin's options below. Put a
-    file that names its key beside the folders (C(group_vars/web.ncpkms.yml)), because C(host_group_vars) reads
-    the C(*.yml) files inside a group's folder, so there its C(ncpkms) mapping would become a variable.
+    C(region), C(context)), which is not a variable; a file without it uses the plugin's options below.
   - The ciphertexts of all the files, for all hosts and groups, are decrypted together the first time any
     variable is asked for, in one array call per key and context (split only at NCP's 32 KB limit), then kept
     for the rest of the process. A play over 50 hosts that reads 100 such secrets makes one decrypt call.
   - All values of these files are marked unsafe (never templated), and are never logged; errors name the file and
     the variable, never a value. Keep such files out of C(no_log)-less debug output as any secret.
-  - Vars plugins of collections run only when enabled. Add it after C(host_group_vars), so that its values win
-    over a C(*.ncpkms.yml) file that C(host_group_vars) also reads from a group's folder, for example
+  - Vars plugins of collections run only when enabled, for example
     C(ANSIBLE_VARS_ENABLED=host_group_vars,ncloud.kms.kms_vars) or C(vars_plugins_enabled) in C(ansible.cfg).
   - Credentials and endpoints come from the same environment variables as the modules and the lookup.
 author:
@@ -66,6 +68,30 @@ options:
     ini:
       - section: ncloud_kms_vars
         key: context
+  timeout:
+    env:
+      - name: NCLOUD_KMS_VARS_TIMEOUT
+    ini:
+      - section: ncloud_kms_vars
+        key: timeout
+  retries:
+    env:
+      - name: NCLOUD_KMS_VARS_RETRIES
+    ini:
+      - section: ncloud_kms_vars
+        key: retries
+  validate_certs:
+    env:
+      - name: NCLOUD_KMS_VARS_VALIDATE_CERTS
+    ini:
+      - section: ncloud_kms_vars
+        key: validate_certs
+  ca_path:
+    env:
+      - name: NCLOUD_KMS_VARS_CA_PATH
+    ini:
+      - section: ncloud_kms_vars
+        key: ca_path
   stage:
     ini:
       - section: ncloud_kms_vars
@@ -79,7 +105,7 @@ extends_documentation_fragment:
 '''
 
 EXAMPLES = r'''
-# group_vars/web.ncpkms.yml (kms_encrypt writes each ciphertext; any text editor keeps the rest)
+# group_vars/web.ncpkms-vars, YAML (kms_encrypt writes each ciphertext; any text editor keeps the rest)
 #
 #   ncpkms:
 #     key_name: app-secrets
@@ -95,7 +121,11 @@ EXAMPLES = r'''
 #   vars_plugins_enabled = host_group_vars,ncloud.kms.kms_vars
 #
 #   [ncloud_kms_vars]
-#   key_name = app-secrets    # for files that name no key
+#   ; the key of the files that name none (ansible.cfg takes no comment at the end of a line)
+#   key_name = app-secrets
+#   ; a slower network: 60 seconds an answer, 8 retries
+#   timeout = 60
+#   retries = 8
 #
 # A task then reads {{ db_password }} and {{ api.token }} as plain text.
 '''
@@ -113,11 +143,16 @@ from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiErr
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import CryptoError, ciphertext_version, encode_context
 from ansible_collections.ncloud.kms.plugins.module_utils.envelope import is_envelope
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import KeyConflict
-from ansible_collections.ncloud.kms.plugins.plugin_utils.controller import decrypt_texts, open_connection, plugin_selector
+from ansible_collections.ncloud.kms.plugins.plugin_utils.controller import (
+    decrypt_texts, empty_means_unset, open_connection, plugin_selector,
+)
 
 display = Display()
 
-SUFFIXES = ('.ncpkms.yml', '.ncpkms.yaml')
+SUFFIXES = ('.ncpkms-vars',)
+# Before 1.0.0: host_group_vars reads these too inside a group's folder, and without this plugin would hand the
+# ciphertexts on as the values. Such a file fails the play until it is renamed.
+LEAKING_SUFFIXES = ('.ncpkms.yml', '.ncpkms.yaml')
 METADATA = 'ncpkms'
 # Per process: the real path of a file -> its variables, decrypted; the folders already read.
 _FILES = {}
@@ -195,7 +230,14 @@ class VarsModule(BaseVarsPlugin):
         for subdir in ('group_vars', 'host_vars'):
             for folder, unused, names in os.walk(os.path.join(basedir, subdir)):
                 for name in sorted(names):
-                    if name.endswith(SUFFIXES) and not name.startswith('.'):
+                    if name.startswith('.'):
+                        continue
+                    if name.endswith(LEAKING_SUFFIXES):
+                        fail('%s: rename it to %s. A kms_vars file is named *.ncpkms-vars since 1.0.0: inside a '
+                             'group\'s or host\'s folder host_group_vars reads *.yml files too, and where kms_vars is '
+                             'not enabled it would hand the ciphertexts on as the values'
+                             % (os.path.join(folder, name), os.path.join(folder, name.rsplit('.', 2)[0] + SUFFIXES[0])))
+                    if name.endswith(SUFFIXES):
                         yield os.path.realpath(os.path.join(folder, name))
 
     @staticmethod
@@ -264,7 +306,8 @@ class VarsModule(BaseVarsPlugin):
         super(VarsModule, self).get_vars(loader, path, entities)
         basedir = os.path.realpath(self._basedir)
         if basedir not in _READ:
-            self.read_all(loader, basedir)
+            with empty_means_unset():
+                self.read_all(loader, basedir)
             _READ.add(basedir)
         data = {}
         for entity in entities if isinstance(entities, list) else [entities]:

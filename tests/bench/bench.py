@@ -333,7 +333,7 @@ class Bench(object):
                              'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
             if form == 'vars_plugin':
                 lines = ['%s: %s' % (name, text) for name, text in zip(names, sealed)]
-                vars_file = 'all.ncpkms.yml'
+                vars_file = 'all.ncpkms-vars'
             else:
                 lines = ['%s: "{{ lookup(\'ncloud.kms.kms_decrypt\', \'%s\', key_name=\'bench-vars\') }}"' % (name, text)
                          for name, text in zip(names, sealed)]
@@ -532,7 +532,7 @@ def report(results):
     sec = results['secrets']
     lines += ['', '### 6. Secrets in group_vars: %(hosts)d hosts, one task reading %(secrets)d secrets (5 forks)' % sec,
               '', '| kept as | decrypt calls | play time |', '|---|---|---|',
-              '| a kms_vars file (`group_vars/all.ncpkms.yml`) | %d | %.1f s |'
+              '| a kms_vars file (`group_vars/all.ncpkms-vars`) | %d | %.1f s |'
               % (sec['vars_plugin_decrypt_calls'], sec['vars_plugin_s']),
               '| lookups (`group_vars/all.yml`) | %d | %.1f s |' % (sec['lookup_decrypt_calls'], sec['lookup_s']),
               '', 'Envelope: a process that seals a 100 MB file and opens it again peaks at %d MB (the file is never '

@@ -166,4 +166,4 @@ ansible-galaxy collection install "$tarball" -p "$DEMO_WORK/collections" --force
 export ANSIBLE_INVENTORY="$repo/playbooks/inventory.ini"
 export ANSIBLE_NOCOWS=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_DISPLAY_SKIPPED_HOSTS=false
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_FORCE_COLOR="${ANSIBLE_FORCE_COLOR:-0}"
-exec "$repo/tests/emulator/with-emulator.sh" "$repo/tests/utils/demo.sh" --inside-emulator
+KMS_EMULATOR_PYTHON="$bin/python" exec "$repo/tests/emulator/with-emulator.sh" "$repo/tests/utils/demo.sh" --inside-emulator

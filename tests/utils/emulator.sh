@@ -9,6 +9,13 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 port="${KMS_EMULATOR_PORT:-8080}"
+case "$port" in
+    ''|*[!0-9]*) echo "KMS_EMULATOR_PORT must be a port number (1024 to 65533, three ports from it are used); got '$port'" >&2; exit 2 ;;
+esac
+if [ "$port" -lt 1024 ] || [ "$port" -gt 65533 ]; then
+    echo "KMS_EMULATOR_PORT must be a port number (1024 to 65533, three ports from it are used); got '$port'" >&2
+    exit 2
+fi
 mkdir -p "$repo/.tmp"
 unset NCLOUD_ACCESS_KEY NCLOUD_SECRET_KEY
 banner="$(mktemp)"
@@ -27,5 +34,8 @@ The emulator accepts only the access key and secret key above. Keys persist in $
 Ctrl-C stops it.
 MSG
 # The banner is printed by the emulator once its ports are bound; a busy port is said plainly instead.
+# The emulator runs on the demo environment (tests/requirements-demo.txt: ansible-core brings cryptography, which its
+# signing keys need), never on whatever python3 comes first on PATH.
+python="$("$repo/tests/venv.sh" demo)/python"
 cd "$repo/tests/emulator"
-python3 -m kms_emulator --port "$port" --state "$repo/.tmp/emulator-keys.json" --banner "$banner"
+"$python" -m kms_emulator --port "$port" --state "$repo/.tmp/emulator-keys.json" --banner "$banner"

@@ -62,8 +62,22 @@ def parent_alive(pid):
     return True
 
 
+def missing_requirement():
+    """What this Python lacks to run the emulator (its signing keys need cryptography), or None."""
+    try:
+        import cryptography  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
+    except ImportError:
+        return ('kms_emulator: this Python (%s) has no cryptography package, which the emulator\'s signing keys need. '
+                'Start it from the project\'s environment (make emulator does), or install ansible-core or '
+                'cryptography into this Python.\n' % sys.executable)
+    return None
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if missing_requirement():
+        sys.stderr.write(missing_requirement())
+        return 2
     emulator = Emulator(access_key=args.access_key, secret_key=secret_key(args), state_file=args.state,
                         variants=args.variant)
     try:

@@ -526,6 +526,12 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
             status, answer = emulator.error_answer(KmsError(400, 'INVALID_REQUEST', 'malformed request: %s' % exc))
             self.send_json(status, answer)
             return status
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            # A fault of the emulator itself (a missing package, a bug): the gateway's 500 "Unexpected Error", whose
+            # details name it, so the client reports the cause instead of a dropped connection.
+            error = GatewayError(500, '900', 'Unexpected Error', 'the emulator failed: %s: %s' % (type(exc).__name__, exc))
+            self.send_json(error.status, error.body)
+            return error.status
         if fault == 'lost':
             self.drop()
             return 'lost'

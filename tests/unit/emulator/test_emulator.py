@@ -166,6 +166,16 @@ def test_tags_say_where_their_key_lives_and_ignore_case(emulator):
     assert wrong_address.status_code == 400 and 'belongs to the KR boundary' in wrong_address.json()['msg']
 
 
+def test_a_fault_of_the_emulator_itself_is_a_500_that_names_it(emulator, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ImportError('No module named cryptography')
+    monkeypatch.setattr(emulator, 'dispatch', broken)
+    answer = call(emulator, 'GET', '/kms/v1/keys?pageNo=1&pageSize=10')
+    assert answer.status_code == 500
+    assert answer.json() == {'error': {'errorCode': '900', 'message': 'Unexpected Error', 'details':
+                                       'the emulator failed: ImportError: No module named cryptography'}}
+
+
 def test_a_body_that_is_not_json_is_a_400(emulator):
     headers = signed_headers('POST', '/kms/v1/keys')
     answer = requests.post(emulator.urls()['global'] + '/kms/v1/keys', headers=headers, data='{', timeout=5)

@@ -123,7 +123,7 @@ def test_api_refusals_say_what_to_do(status, expected):
 
 
 def test_a_disabled_or_deleted_key_is_refused_before_any_request():
-    with pytest.raises(CryptoError, match='is disabled, and NCP encrypts and decrypts only with an enabled key'):
+    with pytest.raises(CryptoError, match='is disabled, and NCP encrypts, decrypts, signs and verifies only with an enabled key'):
         KmsCrypto.check_enabled({'keyName': 'app', 'keyTag': 't', 'status': 'DISABLE'})
     with pytest.raises(CryptoError, match='cancel the deletion'):
         KmsCrypto.check_enabled({'keyName': 'app', 'keyTag': 't', 'status': 'REVOKE'})

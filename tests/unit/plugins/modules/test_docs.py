@@ -84,7 +84,7 @@ def test_only_modules_are_told_that_module_defaults_set_the_options():
     from ansible_collections.ncloud.kms.plugins.doc_fragments.auth import ModuleDocFragment
     assert 'module_defaults' not in ModuleDocFragment.DOCUMENTATION
     assert 'group/ncloud.kms.kms' in ' '.join(yaml_module.safe_load(ModuleDocFragment.MODULES)['notes'])
-    assert 'does not reach lookups' in ' '.join(yaml_module.safe_load(ModuleDocFragment.PLUGINS)['notes'])
+    assert 'does not reach the controller plugins' in ' '.join(yaml_module.safe_load(ModuleDocFragment.PLUGINS)['notes'])
 
 
 def test_the_plugins_fragment_gives_lookups_the_same_environment_variables():

@@ -21,7 +21,7 @@ BAD_INPUT = [
     ({'src': '/nonexistent/file', 'dest': '/tmp/out', 'key_name': 'app'}, 'src must name a file; /nonexistent/file'),
     ({'src': '/etc/hostname', 'key_name': 'app'}, 'missing required arguments: dest'),
     ({'src': '/etc/hostname', 'dest': '/tmp/out'}, 'one of the following is required: key_name, key_tag'),
-    ({'src': '/etc/hostname', 'dest': '/tmp/out', 'key_name': 'app'}, 'src 1 is not a valid ciphertext'),
+    ({'src': '/etc/hostname', 'dest': '/tmp/out', 'key_name': 'app'}, 'src /etc/hostname is not a valid ciphertext'),
     ({'src': '/etc/hostname', 'dest': '/tmp/out', 'key_name': 'app', 'context': 'c' * 51}, 'context must be at most 50'),
 ]
 
@@ -76,3 +76,35 @@ def test_an_envelope_is_decrypted_in_one_call_and_a_damaged_one_never_replaces_d
         run_module(KmsDecrypt, args, ScriptedClient(('LIST', None, [KEY]), decrypted(data_key)))
     assert 'does not decrypt: its tag does not verify' in failed.value.result['msg'] and dest.read_bytes() == b'kept'
     assert not [name for name in tmp_path.iterdir() if name.name.startswith('.ncloud_kms.')]
+
+
+@pytest.mark.parametrize('mode, expected', [(None, 0o600), ('0640', 0o640)])
+def test_a_new_dest_is_private_unless_mode_is_given(tmp_path, mode, expected):
+    src, dest = tmp_path / 'pw.ncpkms', tmp_path / 'pw.txt'
+    src.write_text(SEALED + '\n')
+    args = dict({'src': str(src), 'dest': str(dest), 'key_name': 'app'}, **({'mode': mode} if mode else {}))
+    result = run_module(KmsDecrypt, args, ScriptedClient(('LIST', None, [KEY]), decrypted(MARKER)))
+    assert result['changed'] and dest.read_bytes() == MARKER and dest.stat().st_mode & 0o777 == expected
+    assert result['actions'] == ['write dest']
+
+
+def test_an_existing_dest_keeps_its_mode(tmp_path):
+    src, dest = tmp_path / 'pw.ncpkms', tmp_path / 'pw.txt'
+    src.write_text(SEALED + '\n')
+    dest.write_bytes(b'old')
+    dest.chmod(0o644)
+    run_module(KmsDecrypt, {'src': str(src), 'dest': str(dest), 'key_name': 'app'},
+               ScriptedClient(('LIST', None, [KEY]), decrypted(MARKER)))
+    assert dest.read_bytes() == MARKER and dest.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_damaged_envelope_leaves_no_new_dest(tmp_path):
+    data_key = b'e' * 32
+    src, dest = tmp_path / 'big.ncpkms', tmp_path / 'big.bin'
+    with open(str(src), 'wb') as out:
+        seal(MARKER * 100, data_key, 'ncpkms:v4:' + base64.b64encode(b'wrapped').decode(), out)
+    src.write_text(src.read_text().replace('Size: %d' % (len(MARKER) * 100), 'Size: %d' % (len(MARKER) * 100 - 1)))
+    with pytest.raises(ModuleFailed):
+        run_module(KmsDecrypt, {'src': str(src), 'dest': str(dest), 'key_name': 'app'},
+                   ScriptedClient(('LIST', None, [KEY]), decrypted(data_key)))
+    assert sorted(path.name for path in tmp_path.iterdir()) == ['big.ncpkms']

@@ -25,6 +25,7 @@ BAD_INPUT = [
      'the content to encrypt must be at most 32768 bytes (32 KB) with envelope: false; content has 32769'),
     ({'content': 'x', 'key_name': 'app', 'context': 'c' * 51}, 'context must be at most 50 bytes'),
     ({'src': '/nonexistent/file', 'key_name': 'app'}, 'src must name a file; /nonexistent/file is not one'),
+    ({'content': '', 'key_name': 'app'}, 'content is empty: NCP encrypts at least one byte'),
 ]
 
 
@@ -147,3 +148,10 @@ def test_an_envelope_another_key_wrapped_is_kept_unless_force(tmp_path):
     assert 'holds an envelope that key app' in failed.value.result['msg'] and 'force: true' in failed.value.result['msg']
     client = ScriptedClient(('LIST', None, [KEY]), ('POST', '/keys/t/decrypt', refused), *data_key_answers())
     assert run_module(KmsEncrypt, dict(args, force=True), client)['changed'] is True
+
+
+def test_an_empty_src_fails_before_any_request(tmp_path):
+    empty = tmp_path / 'empty.txt'
+    empty.write_bytes(b'')
+    assert_fails_before_any_request(KmsEncrypt, {'src': str(empty), 'key_name': 'app', 'dest': str(tmp_path / 'x')},
+                                    'src %s is empty: NCP encrypts at least one byte' % empty)

@@ -56,7 +56,7 @@ class RenewingClient(ScriptedClient):
 def test_older_ciphertexts_in_files_are_renewed_in_batches_and_a_second_run_sends_nothing(tmp_path):
     secrets = tmp_path / 'group_vars' / 'all'
     secrets.mkdir(parents=True)
-    vars_file = secrets / 'db.ncpkms.yml'
+    vars_file = secrets / 'db.ncpkms-vars'
     lines = ['db_password: %s' % sealed(1, 'pw'), 'api_token: %s' % sealed(2, 'tok'), 'fresh: %s' % sealed(3, 'new'),
              'again: %s' % sealed(1, 'pw')]
     vars_file.write_text('\n'.join(lines) + '\n')
@@ -67,7 +67,7 @@ def test_older_ciphertexts_in_files_are_renewed_in_batches_and_a_second_run_send
     with open(str(big), 'wb') as out:
         seal(b'x' * 70000, b'k' * 32, sealed(2, 'data key'), out)
     body_before = big.read_text().split('\n\n', 1)[1]
-    args = {'path': [str(tmp_path / 'group_vars' / '**' / '*.ncpkms.yml'), str(many), str(big)], 'key_tag': 't'}
+    args = {'path': [str(tmp_path / 'group_vars' / '**' / '*.ncpkms-vars'), str(many), str(big)], 'key_tag': 't'}
 
     result = run_module(KmsReencrypt, args, RenewingClient(), check_mode=True)
     assert result['changed'] and result['renewed'] == 123 and result['by_version'] == {'1': 121, '2': 2}

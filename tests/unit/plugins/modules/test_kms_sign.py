@@ -23,6 +23,7 @@ BAD_INPUT = [
     ({'content': 'x', 'key_name': 's'}, 'key_name must be 3 to 15 characters long'),
     ({'src': '/nonexistent/file', 'key_name': 'sig'}, 'src must name a file; /nonexistent/file is not one'),
     ({'content': 'x', 'key_tag': 'kr-' + 'a' * 64, 'region': 'JPN'}, 'region JPN contradicts key_tag'),
+    ({'content': '', 'key_name': 'sig'}, 'content is empty: NCP signs at least one byte'),
 ]
 
 
