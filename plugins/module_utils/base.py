@@ -234,6 +234,7 @@ class KmsModule(object):
         self.check_mode = self.module.check_mode
         self.changed = False
         self.actions = []
+        self.inputs_present = True   # files_present sets it False for a file check mode lacks: the run stops there
         self.connection = KmsConnection(self.params, self.fail, set(spec) - self.omitted)
         name_option = 'key_name' if 'key_name' in self.argument_spec else 'name'
         self.selector = KeySelector.from_options(self.params.get, name_option, warn=self.module.warn,
@@ -283,19 +284,37 @@ class KmsModule(object):
         """A key the task needs is not there. Outside check mode a failure; in check mode a warning, because an
         earlier task of the same run may be the one that would create it; ``predicted_writes`` are reported as
         changes, saying they are predicted."""
+        self.missing_in_check_mode(message, 'create the key')
+
+    def files_present(self, *options):
+        """Whether every file these options name is there. A missing one fails; in check mode it warns instead and
+        reports the predicted writes (an earlier task of this run may be the one that would write it, as kms_sign
+        writes the dest that kms_verify reads), and the task then reads nothing more."""
+        for option in options:
+            path = self.params.get(option)
+            if path is None or os.path.isfile(path):
+                continue
+            if not self.check_mode or os.path.exists(path):
+                self.fail('%s must name a file; %s is not one' % (option, path))
+            self.missing_in_check_mode('%s %s does not exist' % (option, path), 'write it')
+            self.inputs_present = False
+            return False
+        return True
+
+    def missing_in_check_mode(self, message, would_do):
+        """Something the task needs is not there: fail, or in check mode warn and report ``predicted_writes``."""
         if not self.check_mode:
             self.fail(message)
         would = self.predicted_writes()
         if not would:
-            self.module.warn('%s. In check mode this is expected when an earlier task of this run would create the '
-                             'key; without check mode this task fails.' % message)
+            self.module.warn('%s. In check mode this is expected when an earlier task of this run would %s; without '
+                             'check mode this task fails.' % (message, would_do))
             return
         self.changed = True
         self.actions.extend(would)
-        self.module.warn('%s. In check mode this is expected when an earlier task of this run would create the key, '
-                         'so this task reports what it would do then (%s), without knowing that key: the prediction '
-                         'cannot be exact. Without check mode this task fails while the key is missing.'
-                         % (message, ', '.join(would)))
+        self.module.warn('%s. In check mode this is expected when an earlier task of this run would %s, so this task '
+                         'reports what it would do then (%s), without knowing it: the prediction cannot be exact. '
+                         'Without check mode this task fails while it is missing.' % (message, would_do, ', '.join(would)))
 
     # ---- act -----------------------------------------------------------------------------------
 
@@ -403,6 +422,8 @@ class KmsModule(object):
         module._validate_common()
         try:
             module.validate()
+            if not module.inputs_present:
+                module.exit(**module.missing_key_result())
             if module.null_key_tag():
                 module.key_missing('key_tag is null or empty, as in the record check mode returns for a key it would '
                                    'create, so this task cannot tell which key it is about; it can be predicted once '

@@ -107,6 +107,14 @@ def build_uri(path, query=None):
     return uri
 
 
+# What the gateway's error codes mean (doc): said beside a message that does not say it already.
+GATEWAY_CODES = {
+    '100': 'bad request', '200': 'authentication failed', '210': 'permission denied', '300': 'not found',
+    '400': 'quota exceeded', '410': 'throttle limited', '420': 'rate limited', '430': 'entity too large',
+    '500': 'endpoint error', '510': 'endpoint timeout', '900': 'unexpected error',
+}
+
+
 def error_from_response(status, text, reason=None):
     """Return ``(code, message)`` from any error body the gateway or KMS may send."""
     body = None
@@ -129,6 +137,9 @@ def error_from_response(status, text, reason=None):
         code = str(code)
     if not message:
         message = summarize_text(text) or reason or 'no error message in the response'
+    meaning = GATEWAY_CODES.get(code) if isinstance(body, dict) and isinstance(body.get('error'), dict) else None
+    if meaning and meaning not in message.lower():
+        message = "%s (NCP's code %s: %s)" % (message, code, meaning)
     if status == 401:
         message = '%s; %s' % (message, CLOCK_HINT)
     return code, message

@@ -378,10 +378,14 @@ def location_warnings(found, region, option):
                         % (key['keyName'], region, key['keyTag'], region))
     for asked, key in found.items():
         if key.get('keyName') != asked:
-            warnings.append('the task names %s and the key is stored as %s: NCP treats them as one name (names are '
-                            'unique regardless of case), so this task uses key_tag %s and renames nothing'
-                            % (asked, key['keyName'], key['keyTag']))
+            warnings.append(case_warning(asked, key))
     return warnings
+
+
+def case_warning(asked, key):
+    """What a task is told when the name it gives differs from the key's only in case."""
+    return ('the task names %s and the key is stored as %s: NCP treats them as one name (names are unique regardless '
+            'of case), so this task uses key_tag %s and renames nothing' % (asked, key['keyName'], key['keyTag']))
 
 
 def find_named(client, names):

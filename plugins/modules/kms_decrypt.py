@@ -169,8 +169,8 @@ class KmsDecrypt(KmsModule):
     def validate(self):
         """The form of src (a ciphertext or an envelope) and its wrapped key, before any request."""
         p = self.params
-        if not os.path.isfile(p['src']):
-            self.fail('src must name a file; %s is not one' % p['src'])
+        if not self.files_present('src'):
+            return
         self.context = encode_context(p['context'])
         self.envelope = envelope.file_is_envelope(p['src'])
         if self.envelope:

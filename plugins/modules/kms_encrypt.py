@@ -231,8 +231,8 @@ class KmsEncrypt(KmsModule):
         """The content to encrypt (bytes, or the src path for an envelope), the form and the encoded context,
         before any request."""
         p = self.params
-        if p['src'] is not None and not os.path.isfile(p['src']):
-            self.fail('src must name a file; %s is not one' % p['src'])
+        if not self.files_present('src'):
+            return
         self.source = to_bytes(p['content'], errors='surrogate_or_strict') if p['content'] is not None else p['src']
         size = len(self.source) if p['content'] is not None else os.path.getsize(p['src'])
         if not size:

@@ -367,8 +367,8 @@ from ansible_collections.ncloud.kms.plugins.module_utils.base import (
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import boundary_name, other_boundaries
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, deletion_date, describe_key, find_named_each,
-    full_record, get_acl, get_token_generator, iso_utc, key_record, name_problem,
+    KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, case_warning, deletion_date, describe_key,
+    find_named_each, full_record, get_acl, get_token_generator, iso_utc, key_record, name_problem,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.selector import KEY_SELECTOR
 
@@ -471,7 +471,11 @@ class KmsKey(KmsModule):
         Sets ``self.region`` to the boundary the key lives in (or a new key goes to)."""
         p = self.params
         if p['rename_from'] is None:
-            return self.selector.find(self.connection, full=self.needs_full_record())
+            key = self.selector.find(self.connection, full=self.needs_full_record())
+            if key and p['key_tag'] and p['name'] and key.get('keyName') not in (None, p['name']) \
+                    and key['keyName'].lower() == p['name'].lower():
+                self.module.warn(case_warning(p['name'], key))   # by name, the selector says so
+            return key
         named = self.selector.find_names(self.connection, [p['name'], p['rename_from']])
         if len(named) == 2:
             self.fail('both %s and %s exist, so rename_from cannot tell which key this task manages. Delete the one '

@@ -20,8 +20,14 @@ description:
     place, keeping its permissions), only when it holds something to renew.
   - After it, the older versions decrypt nothing in these files, so M(ncloud.kms.kms_key_version) with
     O(ncloud.kms.kms_key_version#module:keep_enabled=1) can disable them safely.
-  - All the ciphertexts must be of the one key given, with the one O(context) given; one that NCP cannot
-    re-encrypt fails the task before any file is written.
+  - Each file is renewed with its own key and context. A C(*.ncpkms-vars) file that names them under its
+    C(ncpkms) mapping (C(key_name) or C(key_tag), C(region), C(context), as the C(ncloud.kms.kms_vars) vars plugin
+    reads them) is renewed with those; every other file with the task's key and O(context). Files of several keys
+    and contexts renew in one task, one re-encrypt call per key and context (100 ciphertexts a call).
+  - A ciphertext that NCP cannot re-encrypt (another key, another context) fails the task before any file is
+    written; the message names the file and the variable (or the line) that holds it, never its value.
+  - In check mode after a forced rotation that check mode only predicted, give O(current_version) the rotate task's
+    C(current_version), and the task reports every ciphertext it would renew, with a warning.
 author:
   - ncloud.kms developers (@ncloud-kms)
 options:
@@ -34,8 +40,16 @@ options:
     required: true
   context:
     description:
-      - The context the ciphertexts were made with, if any (at most 50 bytes).
+      - The context the ciphertexts were made with, if any (at most 50 bytes), for the files that name none.
     type: str
+  current_version:
+    description:
+      - The version the task's key is expected to be at, for example C(current_version) of an earlier
+        M(ncloud.kms.kms_key_rotate) task. In check mode a version above the key's own is a rotation that check
+        mode predicted, and ciphertexts older than it are reported as to renew. Outside check mode the key must be at
+        this version, else the task fails before any write.
+      - Unset, the key's current version is used.
+    type: int
 extends_documentation_fragment:
   - ncloud.kms.key_selector.key_name
   - ncloud.kms.key_selector.region
@@ -71,14 +85,48 @@ EXAMPLES = r'''
     key_tag: "{{ kr_key.key.key_tag }}"
     region: KR
     context: product=app
+
+- name: Rotate, then renew; with current_version, --check reports the renewals the rotation would bring
+  ncloud.kms.kms_key_rotate:
+    name: app-secrets
+    force: true
+  register: rotated
+
+- name: Renew to the rotated version
+  ncloud.kms.kms_reencrypt:
+    path: [group_vars/]
+    key_name: app-secrets
+    current_version: "{{ rotated.current_version }}"
 '''
 
 RETURN = r'''
 key_version:
-  description: The key's current version, which the renewed ciphertexts carry.
+  description: The current version of the task's key, which its renewed ciphertexts carry.
   returned: when the key was found
   type: int
   sample: 3
+keys:
+  description: Each key and context the files are renewed with (the task's first), and what each renewed.
+  returned: when the task's key was found
+  type: list
+  elements: dict
+  contains:
+    key_tag:
+      description: The key.
+      type: str
+      sample: 3b4c4f4e2b1f43e0a3e4d9b1c2f0a7d6b9a8c7e6d5f4a3b2c1d0e9f8a7b6c5d4
+    key_version:
+      description: Its current version (in check mode after a predicted rotation, O(current_version)).
+      type: int
+      sample: 3
+    context:
+      description: Whether a context is used with it.
+      type: bool
+      sample: false
+    renewed:
+      description: Ciphertexts re-encrypted with it (or that check mode would re-encrypt).
+      type: int
+      sample: 2
 renewed:
   description: Ciphertexts (and envelope data keys) re-encrypted, or that check mode would re-encrypt.
   returned: always
@@ -90,7 +138,7 @@ current:
   type: int
   sample: 2
 by_version:
-  description: The renewed ciphertexts, counted by the version they had (the version as text).
+  description: The renewed ciphertexts, counted by the version they had (the version as text), all keys together.
   returned: always
   type: dict
   sample: {'1': 3, '2': 2}
@@ -116,6 +164,10 @@ files:
       description: Whether the file is an envelope.
       type: bool
       sample: false
+    own_key:
+      description: Whether the file names its own key or context (its C(ncpkms) mapping).
+      type: bool
+      sample: false
 actions:
   description: The files rewritten, or that check mode would rewrite (C(rewrite PATH)).
   returned: always
@@ -139,27 +191,61 @@ import re
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 
 from ansible_collections.ncloud.kms.plugins.module_utils import envelope
-from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule
+from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule, ModuleFailure
+from ansible_collections.ncloud.kms.plugins.module_utils.client import CryptoError, KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import KmsCrypto, ciphertext_version, encode_context
-from ansible_collections.ncloud.kms.plugins.module_utils.selector import key_selector
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import KeySelector, key_selector
 
 # A ciphertext inside any text: the prefix, then base64 (standard or URL-safe) with its padding.
 CIPHERTEXT_IN_TEXT = re.compile(r'ncpkms:v\d+:[A-Za-z0-9+/_-]+={0,2}')
+VARS_SUFFIX = '.ncpkms-vars'   # a kms_vars file: YAML whose ncpkms mapping may name its own key and context
+OWN_SETTINGS = ('key_name', 'key_tag', 'region', 'context')
 
 
 class SecretFile(object):
-    """One file: its ciphertexts (or an envelope's data key) and how to write it back renewed."""
+    """One file: its ciphertexts (or an envelope's data key), its own key and context (a kms_vars file's ncpkms
+    mapping), where each ciphertext stands (for messages), and how to write it back renewed."""
 
     def __init__(self, path):
         self.path = path
+        self.settings = {}
         self.sealed = envelope.Envelope(path) if envelope.file_is_envelope(path) else None
         if self.sealed is not None:
             self.ciphertexts = [self.sealed.wrapped_key]
-        else:
-            with open(path, 'rb') as handle:
-                self.text = to_text(handle.read(), errors='surrogate_or_strict')
-            found = CIPHERTEXT_IN_TEXT.findall(self.text)
-            self.ciphertexts = [c for c in found if ciphertext_version(c) is not None]
+            self.places = {self.sealed.wrapped_key: 'its Data-Key'}
+            return
+        with open(path, 'rb') as handle:
+            self.text = to_text(handle.read(), errors='surrogate_or_strict')
+        self.ciphertexts, self.places = [], {}
+        for number, line in enumerate(self.text.splitlines(), 1):
+            for found in CIPHERTEXT_IN_TEXT.findall(line):
+                if ciphertext_version(found) is not None:
+                    self.ciphertexts.append(found)
+                    self.places.setdefault(found, self.place_on(line, number))
+        if path.endswith(VARS_SUFFIX):
+            self.settings = self.own_settings()
+
+    @staticmethod
+    def place_on(line, number):
+        """'the variable NAME' for a 'NAME: ciphertext' line, else 'line N'."""
+        name = re.match(r'^\s*-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s', line)
+        return 'the variable %s (line %d)' % (name.group(1), number) if name else 'line %d' % number
+
+    def own_settings(self):
+        """The key and context the file names under its top-level ncpkms mapping (the kms_vars format)."""
+        from ansible.module_utils.common.yaml import HAS_YAML, yaml_load   # only for a kms_vars file
+        if not HAS_YAML:
+            raise ModuleFailure('%s is a kms_vars file; reading its ncpkms mapping needs PyYAML on this host' % self.path)
+        try:
+            data = yaml_load(self.text)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            raise ModuleFailure('%s is not valid YAML: %s' % (self.path, str(exc).splitlines()[0]))
+        settings = data.get('ncpkms') if isinstance(data, dict) else None
+        if settings is None:
+            return {}
+        if not isinstance(settings, dict) or set(settings) - set(OWN_SETTINGS):
+            raise ModuleFailure('%s: ncpkms must be a mapping of %s' % (self.path, ', '.join(OWN_SETTINGS)))
+        return settings
 
     def stale(self, current):
         return [c for c in self.ciphertexts if ciphertext_version(c) != current]
@@ -173,11 +259,24 @@ class SecretFile(object):
         out.write(to_bytes(text, errors='surrogate_or_strict'))
 
 
+class KeyGroup(object):
+    """The files renewed with one key and context: their selector, the key once found, and the version to reach."""
+
+    def __init__(self, selector, context):
+        self.selector, self.context = selector, context
+        self.files, self.key, self.current = [], None, None
+
+    def stale(self):
+        """The distinct stale ciphertexts of the group's files, in the order met."""
+        return list(dict.fromkeys(c for f in self.files for c in f.stale(self.current)))
+
+
 class KmsReencrypt(KmsModule):
     argument_spec = dict(
         key_selector('key_name'),
         path=dict(type='list', elements='path', required=True),
         context=dict(type='str'),
+        current_version=dict(type='int'),
     )
     module_kwargs = dict(required_one_of=[('key_name', 'key_tag')], mutually_exclusive=[('key_name', 'key_tag')])
     empty_result = {'renewed': 0, 'current': 0, 'by_version': {}, 'files': []}
@@ -185,9 +284,14 @@ class KmsReencrypt(KmsModule):
     # ---- options -------------------------------------------------------------------------------
 
     def validate(self):
-        """The files (patterns expanded) and what they hold, and the encoded context, before any request."""
+        """The files (patterns expanded), what they hold and which key and context each needs, before any
+        request."""
+        if self.params['current_version'] is not None and self.params['current_version'] < 1:
+            self.fail('current_version must be 1 or more; got %d' % self.params['current_version'])
         self.context = encode_context(self.params['context'])
         self.files = [SecretFile(path) for path in self.expand(self.params['path'])]
+        self.groups = self.group_files()
+        self.found = {}   # selector identity -> (key, region): a key that several groups share is read once
 
     def expand(self, items):
         paths = []
@@ -205,50 +309,122 @@ class KmsReencrypt(KmsModule):
                 self.fail('path %s is neither a file, a folder nor a pattern that matches files' % item)
         return list(dict.fromkeys(paths))
 
+    def group_files(self):
+        """``[KeyGroup]``: the task's key and context first, then each other key and context a file names."""
+        groups = {}
+        task = (self.selector.identity(), self.context)
+        groups[task] = KeyGroup(self.selector, self.context)
+        for secret_file in self.files:
+            own = secret_file.settings
+            if not own:
+                groups[task].files.append(secret_file)
+                continue
+            named = 'key_name' in own or 'key_tag' in own
+            selector = KeySelector(own.get('key_name') if named else self.selector.name,
+                                   own.get('key_tag') if named else self.selector.key_tag,
+                                   own.get('region', self.selector.region_option), 'key_name',
+                                   self.params['key_cache'], self.module.warn, not self.check_mode)
+            problem = selector.problem(exactly_one=True)
+            if problem:
+                self.fail('%s: %s (under its ncpkms mapping)' % (secret_file.path, problem))
+            context = encode_context(own['context']) if 'context' in own else self.context
+            groups.setdefault((selector.identity(), context), KeyGroup(selector, context)).files.append(secret_file)
+        return list(groups.values())
+
     # ---- find ----------------------------------------------------------------------------------
 
-    def find(self):
-        """The key's full record (its current version)."""
-        return self.selector.find(self.connection, full=True, if_missing=self.key_missing)
+    def find(self, group):
+        """The group's key in full (its current version), or None in check mode (key_missing warns); a key that
+        several groups share (one key, several contexts) is read once."""
+        identity = group.selector.identity()
+        if identity not in self.found:
+            key = group.selector.find(self.connection, full=True, if_missing=self.key_missing)
+            self.found[identity] = (key, group.selector.region)
+        group.key, group.selector.region = self.found[identity]
+        if group.key is not None:
+            group.current = self.version_to_reach(group)
+        return group.key
+
+    def version_to_reach(self, group):
+        """The key's current version, or for the task's key the expected current_version (check mode: a predicted
+        rotation; otherwise it must hold)."""
+        actual, expected = group.key['currentVersion'], self.params['current_version']
+        if group.selector is not self.selector or expected is None or expected == actual:
+            return actual
+        if self.check_mode and expected > actual:
+            self.module.warn('key %s is at version %d; this task counts as stale every ciphertext older than version '
+                             '%d (current_version), the version that check mode predicts an earlier rotation reaches'
+                             % (group.key['keyName'], actual, expected))
+            return expected
+        self.fail('current_version is %d but key %s is at version %d: nothing was renewed'
+                  % (expected, group.key['keyName'], actual))
+        return actual
 
     def predicted_writes(self):
         return ['rewrite %s' % f.path for f in self.files if f.ciphertexts]
 
     # ---- compare -------------------------------------------------------------------------------
 
-    def plan(self, current):
-        """The distinct stale ciphertexts in the order met, and the per-version counts of the result."""
-        stale = list(dict.fromkeys(c for f in self.files for c in f.stale(current)))
+    @staticmethod
+    def count_by_version(stale):
         by_version = {}
         for ciphertext in stale:
             by_version[str(ciphertext_version(ciphertext))] = by_version.get(str(ciphertext_version(ciphertext)), 0) + 1
-        return stale, by_version
+        return by_version
 
     # ---- act -----------------------------------------------------------------------------------
 
-    def renew(self, crypto, key, stale):
-        """Re-encrypt the stale ciphertexts (NCP sees only ciphertexts; check mode sends nothing), then write back
-        each file that held one. Every re-encrypt call is answered before the first file is written."""
-        renewed = {} if self.check_mode else dict(zip(stale, crypto.re_encrypt(key, stale, self.context)))
-        for secret_file in self.files:
-            if secret_file.stale(key['currentVersion']):
-                self.act_locally('rewrite %s' % secret_file.path, lambda f=secret_file: self.write_file(
-                    f.path, lambda out: f.write_renewed(out, renewed)))
+    def re_encrypt(self, group, stale):
+        """``{old: new}`` of a group's stale ciphertexts (NCP sees only ciphertexts; check mode sends nothing). When
+        a call fails, the ciphertexts are tried one by one, so that the failure names the file and the variable."""
+        if self.check_mode or not stale:
+            return {}
+        crypto = KmsCrypto(self.client(group.selector.region))
+        try:
+            return dict(zip(stale, crypto.re_encrypt(group.key, stale, group.context)))
+        except (KmsApiError, CryptoError) as exc:
+            if len(stale) > 1:
+                for ciphertext in stale:
+                    self.re_encrypt(group, [ciphertext])
+            raise ModuleFailure('%s does not re-encrypt with key %s%s: %s' % (
+                self.where(group, stale[0]), group.key['keyName'], ' and its context' if group.context else '', exc))
+
+    @staticmethod
+    def where(group, ciphertext):
+        holder = next(f for f in group.files if ciphertext in f.places)
+        return '%s: %s' % (holder.path, holder.places[ciphertext])
+
+    def rewrite(self, renewed):
+        """Every file that holds a stale ciphertext, once every re-encrypt call is answered."""
+        for group in self.groups:
+            for secret_file in group.files:
+                if group.key is not None and secret_file.stale(group.current):
+                    self.act_locally('rewrite %s' % secret_file.path, lambda f=secret_file: self.write_file(
+                        f.path, lambda out: f.write_renewed(out, renewed)))
 
     # ---- result --------------------------------------------------------------------------------
 
     def run(self):
-        key = self.find()
-        if key is None:
+        if self.find(self.groups[0]) is None:
             return self.missing_key_result(), None, None
-        current = key['currentVersion']
-        stale, by_version = self.plan(current)
-        if stale:
-            self.renew(KmsCrypto(self.client(self.region)), key, stale)
-        files = [{'path': f.path, 'ciphertexts': len(f.ciphertexts), 'renewed': len(f.stale(current)),
-                  'envelope': f.sealed is not None} for f in self.files]
-        result = {'key_version': current, 'renewed': len(stale), 'by_version': by_version, 'files': files,
-                  'current': len(set(c for f in self.files for c in f.ciphertexts)) - len(stale)}
+        renewed, stale_all, keys = {}, [], []
+        for group in self.groups:
+            if group is not self.groups[0] and self.find(group) is None:
+                continue
+            stale = group.stale()
+            renewed.update(self.re_encrypt(group, stale))
+            stale_all += stale
+            keys.append({'key_tag': group.key['keyTag'], 'key_version': group.current, 'context': bool(group.context),
+                         'renewed': len(stale)})
+        self.rewrite(renewed)
+        current_of = dict((id(f), g.current) for g in self.groups for f in g.files)
+        files = [{'path': f.path, 'ciphertexts': len(f.ciphertexts), 'envelope': f.sealed is not None,
+                  'renewed': len(f.stale(current_of[id(f)])) if current_of[id(f)] is not None else 0,
+                  'own_key': bool(f.settings)} for f in self.files]
+        result = {'key_version': self.groups[0].current, 'keys': keys, 'renewed': len(stale_all), 'files': files,
+                  'by_version': self.count_by_version(stale_all),
+                  'current': sum(len(set(c for f in g.files for c in f.ciphertexts)) for g in self.groups
+                                 if g.key is not None) - len(stale_all)}
         before = {'older_ciphertexts': dict((f['path'], f['renewed']) for f in files)}
         after = {'older_ciphertexts': dict((f['path'], 0) for f in files)}
         return result, before, after

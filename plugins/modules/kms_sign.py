@@ -182,8 +182,8 @@ class KmsSign(KmsModule):
     def validate(self):
         """What NCP signs for the input (the input, or its SHA-256 digest over 8 KB), before any request."""
         p = self.params
-        if p['src'] is not None and not os.path.isfile(p['src']):
-            self.fail('src must name a file; %s is not one' % p['src'])
+        if not self.files_present('src'):
+            return
         content = to_bytes(p['content'], errors='surrogate_or_strict') if p['content'] is not None else None
         self.signed_input, self.digest_signed = input_to_sign(content, p['src'])
 

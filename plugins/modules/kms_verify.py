@@ -89,7 +89,10 @@ EXAMPLES = r'''
 
 RETURN = r'''
 valid:
-  description: Whether the signature verifies for the input.
+  description:
+    - Whether the signature verifies for the input.
+    - V(null) in check mode when O(src) or O(signature_src) does not exist yet (an earlier task of the run, such as
+      M(ncloud.kms.kms_sign) with C(dest), would write it); the task then warns.
   returned: always
   type: bool
   sample: true
@@ -124,7 +127,6 @@ error:
     message: 'Invalid status: version 1 is disabled'
 '''
 
-import os
 
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.text.converters import to_bytes
@@ -171,16 +173,15 @@ class KmsVerify(KmsModule):
     module_kwargs = dict(required_one_of=[('content', 'src'), ('signature', 'signature_src'), ('key_name', 'key_tag')],
                          mutually_exclusive=[('content', 'src'), ('signature', 'signature_src'),
                                              ('key_name', 'key_tag')])
-    empty_result = {}
+    empty_result = {'valid': None}   # check mode, when a file an earlier task would write is missing
 
     # ---- options -------------------------------------------------------------------------------
 
     def validate(self):
         """The signed input, the signature and its version, before any request."""
         p = self.params
-        for option in ('src', 'signature_src'):
-            if p[option] is not None and not os.path.isfile(p[option]):
-                self.fail('%s must name a file; %s is not one' % (option, p[option]))
+        if not self.files_present('src', 'signature_src'):
+            return
         content = to_bytes(p['content'], errors='surrogate_or_strict') if p['content'] is not None else None
         self.signed_input, self.digest_signed = input_to_sign(content, p['src'])
         self.signature = p['signature']

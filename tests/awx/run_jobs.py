@@ -4,8 +4,11 @@
 """Jobs as AWX / AAP runs them, against the emulator that with-emulator.sh started (tests/awx/jobs.sh).
 
 1. The credential type's injectors (extensions/awx/credential_type.yml) are rendered with the emulator's
-   credentials into a private data directory's env/envvars, as AWX does; the jobs' own environment holds no
-   NCLOUD_* variable, so the injectors are the only way the collection can reach the emulator.
+   credentials into a private data directory's env/envvars, as AWX does (a sandboxed Jinja environment in which an
+   input left unset renders as an empty string); the jobs' own environment holds no NCLOUD_* variable, so the
+   injectors are the only way the collection can reach the emulator. A credential with every input runs the jobs
+   below; one with only the required inputs runs tests/awx/required_inputs.yml twice, its empty NCLOUD_KMS_SITE
+   and NCLOUD_KMS_ENDPOINT* taken as unset.
 2. ansible-runner runs playbooks/key_lifecycle.yml and playbooks/secrets_in_vars.yml twice each: the first run
    changes keys, the second reports changed=0; status, rc and job events are read from runner's artifacts.
 3. Every artifact file is searched for the secret key and for the plaintext the secrets play decrypts: 0
@@ -28,7 +31,7 @@ import threading
 import urllib.request
 import uuid
 
-import jinja2
+import jinja2.sandbox
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -52,18 +55,26 @@ def job_environment():
     return dict((name, value) for name, value in os.environ.items() if not name.startswith('NCLOUD_'))
 
 
-def injected_variables():
-    """The credential type's env injectors, rendered with the emulator's credentials as AWX renders them."""
+def every_input():
+    return {'access_key': os.environ['NCLOUD_ACCESS_KEY'], 'secret_key': os.environ['NCLOUD_SECRET_KEY'],
+            'site': 'public', 'endpoint': os.environ['NCLOUD_KMS_ENDPOINT'],
+            'endpoint_kr': os.environ['NCLOUD_KMS_ENDPOINT_KR'], 'endpoint_jpn': os.environ['NCLOUD_KMS_ENDPOINT_JPN']}
+
+
+def injected_variables(only_required=False):
+    """The credential type's env injectors, rendered as AWX renders them: in a sandboxed Jinja environment where an
+    input the credential leaves unset is undefined and prints as an empty string. ``only_required``: a credential
+    that sets only the type's required inputs."""
     definition = yaml.safe_load(open(CREDENTIAL_TYPE))
-    inputs = {'access_key': os.environ['NCLOUD_ACCESS_KEY'], 'secret_key': os.environ['NCLOUD_SECRET_KEY'],
-              'site': 'public', 'endpoint': os.environ['NCLOUD_KMS_ENDPOINT'],
-              'endpoint_kr': os.environ['NCLOUD_KMS_ENDPOINT_KR'], 'endpoint_jpn': os.environ['NCLOUD_KMS_ENDPOINT_JPN']}
+    inputs = every_input()
     fields = set(field['id'] for field in definition['inputs']['fields'])
     if set(inputs) != fields:
         fail('the credential type has the inputs %s, the test renders %s' % (sorted(fields), sorted(inputs)))
     if set(definition['injectors']) != {'env'}:
         fail('the credential type must inject through env only, never extra_vars: %s' % sorted(definition['injectors']))
-    environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    if only_required:
+        inputs = dict((name, value) for name, value in inputs.items() if name in definition['inputs']['required'])
+    environment = jinja2.sandbox.SandboxedEnvironment()   # AWX's: jinja2.Undefined renders as ''
     return dict((name, environment.from_string(template).render(**inputs))
                 for name, template in definition['injectors']['env'].items())
 
@@ -71,16 +82,17 @@ def injected_variables():
 class PrivateDataDir(object):
     """A private data directory laid out as AWX lays it out for one job."""
 
-    def __init__(self, work, name, collections, extravars=None, hosts=None):
+    def __init__(self, work, name, collections, extravars=None, hosts=None, only_required=False):
         self.path = os.path.join(work, name)
         os.makedirs(os.path.join(self.path, 'env'))
         shutil.copytree(PLAYBOOKS, os.path.join(self.path, 'project'))
-        shutil.copy(os.path.join(REPO, 'tests', 'awx', 'parallel_keys.yml'), os.path.join(self.path, 'project'))
+        for playbook in ('parallel_keys.yml', 'required_inputs.yml'):
+            shutil.copy(os.path.join(REPO, 'tests', 'awx', playbook), os.path.join(self.path, 'project'))
         os.makedirs(os.path.join(self.path, 'inventory'))
         with open(os.path.join(self.path, 'inventory', 'hosts'), 'w') as handle:
             handle.write('[all]\n%s\n[all:vars]\nansible_connection=local\nansible_python_interpreter=%s\n'
                          % ('\n'.join(hosts or ['localhost']), sys.executable))
-        envvars = injected_variables()
+        envvars = injected_variables(only_required)
         # AWX's own variables for the job (not the credential's): where the collection is, and a key cache of
         # the job's own (a job runs in its own home).
         envvars.update(ANSIBLE_COLLECTIONS_PATH=collections, XDG_CACHE_HOME=os.path.join(self.path, 'cache'))
@@ -232,9 +244,18 @@ def main():
             fail('secrets in the job artifacts: %s' % found)
         if os.environ['NCLOUD_SECRET_KEY'] not in open(os.path.join(directory.path, 'env', 'envvars')).read():
             fail('env/envvars does not hold the injected secret key: the injectors were not used')
+        required = PrivateDataDir(work, 'required', collections, only_required=True, extravars={'emulator': {
+            'global': os.environ['NCLOUD_KMS_ENDPOINT'], 'KR': os.environ['NCLOUD_KMS_ENDPOINT_KR'],
+            'JPN': os.environ['NCLOUD_KMS_ENDPOINT_JPN']}})
+        envvars = yaml.safe_load(open(os.path.join(required.path, 'env', 'envvars')))
+        unset = sorted(name for name, value in envvars.items() if value == '')
+        if unset != ['NCLOUD_KMS_ENDPOINT', 'NCLOUD_KMS_ENDPOINT_JPN', 'NCLOUD_KMS_ENDPOINT_KR', 'NCLOUD_KMS_SITE']:
+            fail('a credential with only the required inputs rendered these variables empty: %s' % unset)
+        changed.append(twice(required, 'required_inputs.yml'))
         navigator(work, collections)
         keys = concurrency(work, collections)
-        print('FIGURES awx: runner jobs changed %s on the first runs and 0 on the second; %d artifact files searched: '
+        print('FIGURES awx: runner jobs changed %s on the first runs and 0 on the second (the last with a credential of '
+              'only the required inputs); %d artifact files searched: '
               '%d occurrences of the secret key or the plaintext; navigator --ee false passed; 4 concurrent jobs '
               '(forks 10), %d keys, one per name' % (changed, files, sum(found.values()), keys))
     finally:

@@ -411,3 +411,13 @@ def test_a_numeric_gateway_code_is_shown_as_the_ncp_error():
     with pytest.raises(KmsApiError) as caught:
         client.request('GET', '/keys')
     assert 'HTTP 401 (NCP error 200): Auth' in str(caught.value)
+
+
+@pytest.mark.parametrize('body, expected', [
+    ({'error': {'errorCode': '200', 'message': 'Authentication Failed'}}, 'Authentication Failed; check access_key'),
+    ({'error': {'errorCode': '200', 'message': 'Unauthorized'}}, "Unauthorized (NCP's code 200: authentication failed)"),
+    ({'error': {'errorCode': 210, 'message': 'Forbidden'}}, "Forbidden (NCP's code 210: permission denied)"),
+])
+def test_a_gateway_code_is_said_in_words_when_its_message_does_not(body, expected):
+    unused, message = error_from_response(401, json.dumps(body), 'Reason 401')
+    assert message.startswith(expected)

@@ -108,3 +108,12 @@ def test_a_damaged_envelope_leaves_no_new_dest(tmp_path):
         run_module(KmsDecrypt, {'src': str(src), 'dest': str(dest), 'key_name': 'app'},
                    ScriptedClient(('LIST', None, [KEY]), decrypted(data_key)))
     assert sorted(path.name for path in tmp_path.iterdir()) == ['big.ncpkms']
+
+
+def test_in_check_mode_a_src_an_earlier_task_would_write_predicts_writing_dest(tmp_path):
+    args = {'src': str(tmp_path / 'pw.ncpkms'), 'dest': str(tmp_path / 'pw.txt'), 'key_name': 'app'}
+    client = ScriptedClient()
+    result = run_module(KmsDecrypt, args, client, check_mode=True)
+    assert result['changed'] and result['actions'] == ['write dest'] and client.calls == []
+    assert 'src %s does not exist. In check mode this is expected when an earlier task of this run would write it, ' \
+           'so this task reports what it would do then (write dest)' % (tmp_path / 'pw.ncpkms') in result['warnings'][0]

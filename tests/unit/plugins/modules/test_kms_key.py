@@ -205,6 +205,14 @@ def test_a_name_differing_only_in_case_is_the_same_key_used_as_stored_with_one_w
     assert 'POST /keys' not in client.calls
 
 
+def test_a_name_by_key_tag_differing_only_in_case_renames_nothing_with_the_same_warning():
+    found = key(keyName='App-Data')
+    client = ScriptedClient(('GET', '/keys/t', found))
+    result = run_module(KmsKey, {'key_tag': 't', 'name': 'app-data'}, client)
+    assert result['changed'] is False and result['key']['name'] == 'App-Data' and client.calls == ['GET /keys/t']
+    assert len(result['warnings']) == 1 and 'names app-data and the key is stored as App-Data' in result['warnings'][0]
+
+
 def test_absent_without_region_deletes_the_key_found_in_kr_once_then_reports_ok():
     kr_key = key(keyTag=KR_TAG)
     clients = {None: ScriptedClient(('LIST', None, [])), 'JPN': ScriptedClient(('LIST', None, [])),

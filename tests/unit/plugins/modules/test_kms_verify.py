@@ -82,3 +82,16 @@ def test_public_key_only_checks_locally_with_the_versions_public_key_read_once()
     client = ScriptedClient(('LIST', None, [KEY]))   # the same process: the public key is not read again
     result = run_module(KmsVerify, dict(args, content='tampered', fail_on_invalid=False), client)
     assert result['valid'] is False and client.calls == ['LIST']
+
+
+def test_in_check_mode_a_signature_file_an_earlier_task_would_write_warns_and_reports_null(tmp_path):
+    from ansible_collections.ncloud.kms.tests.unit.plugins.fake_clients import ScriptedClient as NoCalls
+    args = {'content': 'release 1.0', 'signature_src': str(tmp_path / 'release.sig'), 'key_name': 'sig'}
+    client = NoCalls()
+    result = run_module(KmsVerify, args, client, check_mode=True)
+    assert result['valid'] is None and result['changed'] is False and client.calls == []
+    assert 'signature_src %s does not exist. In check mode this is expected when an earlier task of this run would ' \
+           'write it' % (tmp_path / 'release.sig') in result['warnings'][0]
+    with pytest.raises(ModuleFailed) as caught:
+        run_module(KmsVerify, args, NoCalls())
+    assert caught.value.result['msg'] == 'signature_src must name a file; %s is not one' % (tmp_path / 'release.sig')
