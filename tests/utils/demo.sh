@@ -10,7 +10,9 @@
 #      the emulator and runs playbooks/rotate_due_keys.yml twice, playbooks/secrets_in_vars.yml twice (and checks
 #      that the deployed config holds the decrypted password), then the README's example tasks twice (and any
 #      playbooks named in DEMO_EXTRA_PLAYBOOKS);
-#   3. prints where the keys are.
+#   3. reads a vaulted group_vars file with the installed collection's Ansible Vault password client, whose password
+#      only the emulator's KMS can give;
+#   4. prints where the keys are.
 # Exits non-zero when a check run fails or writes, a first run changed nothing or a second run changed anything.
 # The emulator stops on any exit.
 set -euo pipefail
@@ -92,6 +94,34 @@ for row in rows:
     print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())'
 }
 
+vault_demo() {
+    # Ansible Vault unlocked by NCP KMS: the installed collection's vault password client keeps the password as a
+    # ciphertext; a vaulted group_vars file is read by a play whose password only the emulator's KMS can give.
+    local client="${ANSIBLE_COLLECTIONS_PATH%%:*}/ansible_collections/ncloud/kms/extensions/vault/ncloud-kms-client.py"
+    local dir="$DEMO_WORK/vault" password
+    echo
+    echo "=== Ansible Vault with its password kept by NCP KMS ($client) ==="
+    mkdir -p "$dir/group_vars"
+    export NCLOUD_KMS_VAULT_DIR="$dir/ncpkms-vault"
+    ansible localhost -m ncloud.kms.kms_key -a name=demo-vault >/dev/null
+    "$client" --vault-id demo --set --generate --key-name demo-vault
+    ansible-vault encrypt_string --vault-id "demo@$client" 'the-vaulted-db-admin-password' --name db_admin_password \
+        >"$dir/group_vars/all.yml"
+    printf '%s\n' '- name: Read a vaulted variable' '  hosts: localhost' '  gather_facts: false' '  tasks:' \
+        '    - name: Say it (this play is meant to show it)' '      ansible.builtin.debug:' \
+        '        msg: "db_admin_password is {{ db_admin_password }}"' >"$dir/read_vaulted.yml"
+    ansible-playbook "$dir/read_vaulted.yml" --vault-id "demo@$client" | tee "$dir/play.log"
+    grep -q 'db_admin_password is the-vaulted-db-admin-password' "$dir/play.log" || {
+        echo "FAIL: the play did not read the vaulted variable" >&2; exit 1; }
+    password="$("$client" --vault-id demo)"
+    if grep -rqF "$password" "$dir"; then
+        echo "FAIL: the vault password is in a file of $dir" >&2
+        exit 1
+    fi
+    echo ">>> the vault password of 'demo' is an NCP KMS ciphertext in $NCLOUD_KMS_VAULT_DIR/demo.ncpkms; no file holds it"
+    unset NCLOUD_KMS_VAULT_DIR
+}
+
 readme_examples() {
     # The README's example tasks (the yaml block after the "tested example" marker), as one playbook.
     python - "$repo/README.md" "$DEMO_WORK/readme_examples.yml" <<'PY'
@@ -127,6 +157,7 @@ if [ "${1:-}" = "--inside-emulator" ]; then
         exit 1
     fi
     echo ">>> secrets_in_vars.yml: the config holds the password decrypted from $(cut -c1-16 "$DEMO_WORK/secrets/db_password.ncpkms")..."
+    vault_demo
     run_playbook_twice "$DEMO_WORK/readme_examples.yml"
     for playbook in ${DEMO_EXTRA_PLAYBOOKS:-}; do
         run_playbook_twice "$repo/playbooks/$playbook"
