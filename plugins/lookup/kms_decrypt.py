@@ -5,7 +5,7 @@
 DOCUMENTATION = r'''
 name: kms_decrypt
 short_description: Decrypt NAVER Cloud Platform KMS ciphertexts inline
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Returns the plaintext of each term, an NCP KMS ciphertext (C(ncpkms:v<version>:...)) or an envelope (the text
     file M(ncloud.kms.kms_encrypt) writes for content over 32 KB), decrypted with one key.

@@ -6,7 +6,7 @@
 DOCUMENTATION = r'''
 module: kms_decrypt
 short_description: Decrypt an NCP KMS ciphertext or envelope file into a file on the managed host
-version_added: 0.4.0
+version_added: 1.0.0
 description:
   - Decrypts the file O(src), which holds one NCP ciphertext (C(ncpkms:v<version>:...), as
     M(ncloud.kms.kms_encrypt) writes it) or an envelope (content of any size, see M(ncloud.kms.kms_encrypt)), and

@@ -6,7 +6,7 @@
 DOCUMENTATION = r'''
 module: kms_encrypt
 short_description: Encrypt content with a NAVER Cloud Platform KMS key, into a file that does not churn
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Encrypts O(content) or the file O(src) with one NCP KMS key and returns the ciphertext
     (C(ncpkms:v<version>:...)), or writes it to O(dest).
@@ -58,7 +58,6 @@ options:
         into one NCP ciphertext; V(true) always makes an envelope, V(false) never (content over 32 KB then fails).
       - An envelope needs O(dest).
     type: bool
-    version_added: 0.4.0
   force:
     description:
       - Replace a O(dest) that holds no ciphertext, or a ciphertext this key and context cannot decrypt.
@@ -66,7 +65,6 @@ options:
         and context is rewritten when its content differs, with or without O(force).
     type: bool
     default: false
-    version_added: 0.3.0
 extends_documentation_fragment:
   - ansible.builtin.files
   - ncloud.kms.key_selector.key_name

@@ -6,7 +6,7 @@
 DOCUMENTATION = r'''
 module: kms_key
 short_description: Manage a NAVER Cloud Platform KMS key
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Makes one NCP Key Management Service key match the task, creating, updating or deleting it.
   - Finds the key by O(name) (reading list pages only until the name is found) or by O(key_tag) (one read).
@@ -48,7 +48,6 @@ options:
         one no longer needed, or give O(name) another value. To tell that the former name is gone, the task reads
         the whole listing once the key called O(name) is found.
     type: str
-    version_added: 0.2.0
   state:
     description:
       - V(present) creates or updates the key. A key pending deletion has its deletion cancelled, with a
@@ -111,7 +110,6 @@ options:
       - Unset leaves the ACL's state alone. Reading the ACL costs one call, made only when the task gives O(ip_acl)
         or O(allowed_ips). NCP changes the ACL of an enabled key only (assumed from its API v3).
     type: bool
-    version_added: 0.3.0
   allowed_ips:
     description:
       - IPv4 addresses the ACL allows. NCP's API 2.0 takes single IPv4 addresses, so no CIDR, IPv6 or C(*).
@@ -119,13 +117,11 @@ options:
         removals in another.
     type: list
     elements: str
-    version_added: 0.3.0
   purge_allowed_ips:
     description:
       - V(true) makes the list exactly O(allowed_ips), removing other addresses; V(false) only adds.
     type: bool
     default: true
-    version_added: 0.3.0
   token_generator:
     description:
       - Whether the key has a token generator, which issues the token sets applications call the key with (see
@@ -136,7 +132,6 @@ options:
       - Unset leaves it alone. Reading it costs one call, made only when the task gives this option. NCP keeps a token
         generator on an enabled key only (assumed from its API v3).
     type: bool
-    version_added: 0.3.0
 extends_documentation_fragment:
   - ncloud.kms.key_selector.region
   - ncloud.kms.auth

@@ -6,7 +6,7 @@
 DOCUMENTATION = r'''
 module: kms_key_info
 short_description: Read NAVER Cloud Platform KMS keys
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns the keys of one boundary (global, KR or JPN), all of them or the ones that match the filters.
   - Never changes anything.
@@ -38,47 +38,40 @@ options:
       - V(true) adds each returned key's RV(kms_keys[].versions), one more API call per key.
     type: bool
     default: false
-    version_added: 0.2.0
   public_key:
     description:
       - V(true) adds RV(kms_keys[].public_key) to each returned RSA2048 and ECDSA key, one more API call per such
         key (get-pub-key). The key must be enabled.
     type: bool
     default: false
-    version_added: 0.2.0
   acl:
     description:
       - V(true) adds each returned key's IP ACL, RV(kms_keys[].ip_acl) and RV(kms_keys[].allowed_ips), one more API
         call per key.
     type: bool
     default: false
-    version_added: 0.3.0
   usage:
     description:
       - V(true) adds each returned key's latest use, RV(kms_keys[].last_used) (null for a key never used), one more
         API call per key.
     type: bool
     default: false
-    version_added: 0.3.0
   activity_hours:
     description:
       - Adds each returned key's activity log of the last O(activity_hours) hours (1 to 8760), RV(kms_keys[].activities),
         newest first, at most O(activity_limit) entries per key. One call per key and per 100 entries.
     type: int
-    version_added: 0.3.0
   activity_limit:
     description:
       - The most activity entries read per key with O(activity_hours) (1 to 10000).
     type: int
     default: 100
-    version_added: 0.3.0
   unused_for_days:
     description:
       - Return only the keys not used in the last O(unused_for_days) days (1 to 3650), keys never used included.
         Reads each key's latest use (as O(usage=true)), one call per key.
       - The basis of C(playbooks/retire_unused_keys.yml), which schedules the deletion of such keys.
     type: int
-    version_added: 0.3.0
 extends_documentation_fragment:
   - ncloud.kms.key_selector
   - ncloud.kms.key_selector.region

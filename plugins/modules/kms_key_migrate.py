@@ -6,7 +6,7 @@
 DOCUMENTATION = r'''
 module: kms_key_migrate
 short_description: Move a global NAVER Cloud Platform KMS key into a region-isolation boundary
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Makes "this key lives in O(target_region)" true. A global key is migrated into the region-isolation
     boundary of V(KR) or V(JPN), where it is usable only in that region; NCP deletes the global key.

@@ -6,7 +6,7 @@
 DOCUMENTATION = r'''
 module: kms_key_rotate
 short_description: Rotate a NAVER Cloud Platform KMS key when its current version is due
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Adds a new version to one NCP KMS key (rotate now), either when the current version is older than
     O(max_age) days, which is idempotent and safe to run every night, or on every run with O(force=true).

@@ -6,7 +6,7 @@
 DOCUMENTATION = r'''
 module: kms_key_token
 short_description: Issue a token set for an application to call a NAVER Cloud Platform KMS key with
-version_added: 0.3.0
+version_added: 1.0.0
 description:
   - Issues a token set (a refresh token and an access token) from the key's token generator, for an application
     that calls the key's token-auth APIs (which the key's IP ACL can limit, see M(ncloud.kms.kms_key)). The tokens

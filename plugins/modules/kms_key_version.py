@@ -6,7 +6,7 @@
 DOCUMENTATION = r'''
 module: kms_key_version
 short_description: Enable or disable versions of a NAVER Cloud Platform KMS key
-version_added: 0.3.0
+version_added: 1.0.0
 description:
   - Sets the status of a key's versions, either of one version (O(version) with O(enabled)), or of every version by
     its age (O(keep_enabled) - the newest N versions stay as they are, the older ones are disabled).

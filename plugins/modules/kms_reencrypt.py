@@ -6,7 +6,7 @@
 DOCUMENTATION = r'''
 module: kms_reencrypt
 short_description: Bring the NCP KMS ciphertexts in files to the key's current version
-version_added: 0.4.0
+version_added: 1.0.0
 description:
   - Finds every NCP ciphertext (C(ncpkms:v<version>:...)) in the files O(path) names (a ciphertext file, a
     C(*.ncpkms-vars) vars file, any text that holds them) and every envelope (see M(ncloud.kms.kms_encrypt)), and

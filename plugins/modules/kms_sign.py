@@ -6,7 +6,7 @@
 DOCUMENTATION = r'''
 module: kms_sign
 short_description: Sign content or a file with a NAVER Cloud Platform KMS key, into a signature file that does not churn
-version_added: 0.4.0
+version_added: 1.0.0
 description:
   - Signs O(content) or the file O(src) with an RSA2048 or ECDSA key and returns NCP's signature
     (C(ncpkms:v<version>:<base64>), kept as NCP returned it), or writes it to O(dest).

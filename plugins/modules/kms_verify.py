@@ -6,7 +6,7 @@
 DOCUMENTATION = r'''
 module: kms_verify
 short_description: Check a NAVER Cloud Platform KMS signature, to gate a deployment on it
-version_added: 0.4.0
+version_added: 1.0.0
 description:
   - Verifies that O(signature) (or the signature in the file O(signature_src)) is NCP's signature of O(content) or
     of the file O(src), made with the key given.

@@ -5,7 +5,7 @@
 DOCUMENTATION = r'''
 name: kms_vars
 short_description: Secrets in group_vars and host_vars as NCP KMS ciphertexts, decrypted in one call
-version_added: 0.4.0
+version_added: 1.0.0
 description:
   - Loads the files named C(*.ncpkms-vars) under C(group_vars/) and C(host_vars/) beside the inventory (or the
     playbook), for the group or host they are named after, as C(host_group_vars) loads C(*.yml) files.
