@@ -105,7 +105,7 @@ key_version:
   returned: when the key was found
   type: int
   sample: 3
-keys:
+by_key:
   description: Each key and context the files are renewed with (the task's first), and what each renewed.
   returned: when the task's key was found
   type: list
@@ -407,21 +407,21 @@ class KmsReencrypt(KmsModule):
     def run(self):
         if self.find(self.groups[0]) is None:
             return self.missing_key_result(), None, None
-        renewed, stale_all, keys = {}, [], []
+        renewed, stale_all, by_key = {}, [], []
         for group in self.groups:
             if group is not self.groups[0] and self.find(group) is None:
                 continue
             stale = group.stale()
             renewed.update(self.re_encrypt(group, stale))
             stale_all += stale
-            keys.append({'key_tag': group.key['keyTag'], 'key_version': group.current, 'context': bool(group.context),
+            by_key.append({'key_tag': group.key['keyTag'], 'key_version': group.current, 'context': bool(group.context),
                          'renewed': len(stale)})
         self.rewrite(renewed)
         current_of = dict((id(f), g.current) for g in self.groups for f in g.files)
         files = [{'path': f.path, 'ciphertexts': len(f.ciphertexts), 'envelope': f.sealed is not None,
                   'renewed': len(f.stale(current_of[id(f)])) if current_of[id(f)] is not None else 0,
                   'own_key': bool(f.settings)} for f in self.files]
-        result = {'key_version': self.groups[0].current, 'keys': keys, 'renewed': len(stale_all), 'files': files,
+        result = {'key_version': self.groups[0].current, 'by_key': by_key, 'renewed': len(stale_all), 'files': files,
                   'by_version': self.count_by_version(stale_all),
                   'current': sum(len(set(c for f in g.files for c in f.ciphertexts)) for g in self.groups
                                  if g.key is not None) - len(stale_all)}

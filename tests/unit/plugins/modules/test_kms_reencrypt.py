@@ -143,7 +143,7 @@ def test_files_of_two_contexts_and_two_keys_renew_in_one_task_then_nothing(tmp_p
     assert [body['ciphertext'] for body in client.bodies if body] == [
         sealed(1, 'shared'), sealed(4, 'db-root'), [sealed(1, 'web-pw'), sealed(2, 'web-token')]]
     assert result['renewed'] == 4 and result['by_version'] == {'1': 2, '2': 1, '4': 1}
-    assert [(k['key_tag'], k['key_version'], k['context'], k['renewed']) for k in result['keys']] == [
+    assert [(k['key_tag'], k['key_version'], k['context'], k['renewed']) for k in result['by_key']] == [
         ('t', 3, False, 1), ('o', 5, True, 1), ('t', 3, True, 2)]
     assert 'root: %s' % sealed(5, 'db-root') in (tmp_path / 'group_vars' / 'db' / 'db.ncpkms-vars').read_text()
     assert 'token: %s' % sealed(3, 'web-token') in (tmp_path / 'group_vars' / 'web' / 'app.ncpkms-vars').read_text()
