@@ -17,7 +17,8 @@
 #                                and build-install, against the built collection
 #   reliability                  the faults target with 3 seeds, the reliability target (transport, TLS, 20 forks,
 #                                secrets scans) and the bad-input unit cases, with their figures
-#   release-checks               lint, publish and awx, one after the other (a lane of make test)
+#   release-checks               lint, publish, make docs, the site in headless Chromium and awx, one after the other
+#                                (a lane of make test)
 #   all                          make test, in lanes at once (CI has 2 cores): sanity, units, the role targets and
 #                                build-install in the foreground; beside them the script targets, the key-management
 #                                targets (kms_key, _migrate, _rotate, _version), the release checks (lint, publish,
@@ -333,6 +334,8 @@ case "$what" in
     release-checks)
         timed "lint" run_lint
         timed "publish checks" run_publish
+        timed "documentation site (make docs: guides and plugin pages, no warning)" "$repo/tests/utils/docs.sh"
+        timed "the site in headless Chromium (every page, links, screenshots)" "$repo/tests/utils/site-check.sh"
         timed "AWX jobs (ansible-runner, navigator, concurrent jobs)" run_awx
         print_timings
         ;;
