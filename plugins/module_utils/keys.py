@@ -369,13 +369,18 @@ def remember_in_cache(client_of, cache, name, key, region):
         cache.put(client_of(GLOBAL).base_url, name, key, region, client_of(region).base_url)
 
 
+class LocationWarning(str):
+    """A warning that the region rule found a name's key away from the global boundary (a task that changes nothing
+    may leave it unsaid: kms_key on the re-run of a create-then-migrate playbook)."""
+
+
 def location_warnings(found, region, option):
     warnings = []
     if found and option is None and region is not GLOBAL:
         key = next(iter(found.values()))
-        warnings.append('no key named %s in the global boundary; the %s boundary has it (key_tag %s), so this task '
+        warnings.append(LocationWarning('no key named %s in the global boundary; the %s boundary has it (key_tag %s), so this task '
                         'uses that key. Give region: %s to say so, or region: global to use only global keys'
-                        % (key['keyName'], region, key['keyTag'], region))
+                        % (key['keyName'], region, key['keyTag'], region)))
     for asked, key in found.items():
         if key.get('keyName') != asked:
             warnings.append(case_warning(asked, key))

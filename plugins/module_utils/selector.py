@@ -22,7 +22,9 @@ cache is used) and answers the three questions every task asks:
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
     REGION_CHOICES, UNPREFIXED, option_region, tag_contradiction, tag_region,
 )
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import find_key, full_record, locate_names, name_problem
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
+    LocationWarning, find_key, full_record, locate_names, name_problem,
+)
 
 # The options that address one key (doc fragment ncloud.kms.key_selector), as an argument spec.
 KEY_SELECTOR = dict(
@@ -52,6 +54,7 @@ class KeySelector(object):
         self.writable_cache = writable_cache   # check mode reads the cache but never writes it
         self.warnings = []
         self.warn = warn or self.warnings.append
+        self.warn_location = None   # where a LocationWarning goes instead of warn, when a task defers it
         self.region = self.first_region()  # where the key lives, or a new key goes: find() settles it
 
     @classmethod
@@ -116,7 +119,7 @@ class KeySelector(object):
         found, self.region, warnings = locate_names(connection.client, names, self.region_option,
                                                     connection.options['site'], remember=remember, cache=self.cache())
         for warning in warnings:
-            self.warn(warning)
+            (self.warn_location if self.warn_location and isinstance(warning, LocationWarning) else self.warn)(warning)
         return found
 
     def find_in(self, client, name=None, full=False):

@@ -686,6 +686,10 @@ class KmsKey(KmsModule):
 
     def run(self):
         p = self.params
+        # "found in the KR boundary" is said when the task changes that key; a run that changes nothing (the re-run of
+        # a create-then-migrate playbook) leaves it unsaid
+        followed = []
+        self.selector.warn_location = followed.append
         found = self.find()
         client = self.client(self.region)
         if p['state'] == 'present':
@@ -705,6 +709,8 @@ class KmsKey(KmsModule):
             after_key = self.create(client)
         else:
             after_key = self.update(client, found)
+        for warning in followed if self.changed else []:
+            self.module.warn(warning)
         after = key_record(after_key, self.region) if after_key else {}
         return {'key': after}, before, after
 

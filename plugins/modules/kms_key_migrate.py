@@ -17,9 +17,8 @@ description:
     be the one that creates it, and the task reports the writes it would then make (the prediction cannot be exact).
   - Create then migrate runs twice. C(ncloud.kms.kms_key) with O(name) and no C(region) follows the name into
     the isolation boundary that holds it, so on the second run of a playbook that creates C(app-kr) with kms_key
-    and then migrates it, kms_key finds the migrated key in its region (with a warning that says where; give
-    C(region) to kms_key to silence it, or create the key in its region at once) and this module reports it
-    unchanged. Two sequences still undo each other on every run, create C(a) then C(rename_from) C(a), and
+    and then migrates it, kms_key finds the migrated key in its region (it warns only when it changes that key)
+    and this module reports it unchanged. Two sequences still undo each other on every run, create C(a) then C(rename_from) C(a), and
     create then C(state=absent) of one name; use the one-task form (O(name) with C(rename_from) alone, or
     C(state=absent) alone).
   - Fails before any write when an isolation key of the same name already exists in the target region,

@@ -395,3 +395,16 @@ def test_a_new_key_gets_its_token_generator_after_the_create():
                             ('POST', '/keys/t/token-generator', None))
     result = run_module(KmsKey, {'name': 'app', 'token_generator': True}, client)
     assert result['actions'] == ['create key', 'create token generator'] and result['key']['token_generator'] is True
+
+
+def test_a_name_followed_into_kr_warns_only_when_the_task_changes_that_key():
+    kr_key = key(keyTag=KR_TAG, memo='same')
+    lists = dict((region, ScriptedClient(('LIST', None, []))) for region in (None, 'JPN'))
+    unchanged = run_module(KmsKey, {'name': 'app'}, dict(lists, KR=ScriptedClient(('LIST', None, [kr_key]))))
+    assert unchanged['changed'] is False and unchanged['key']['region'] == 'KR' and unchanged['warnings'] == []
+    lists = dict((region, ScriptedClient(('LIST', None, []))) for region in (None, 'JPN'))
+    kr = ScriptedClient(('LIST', None, [kr_key]), ('GET', '/keys/%s' % KR_TAG, kr_key),
+                        ('PUT', '/keys/%s/memo' % KR_TAG, {}))
+    changed = run_module(KmsKey, {'name': 'app', 'memo': 'new'}, dict(lists, KR=kr))
+    assert changed['actions'] == ['set memo'] and len(changed['warnings']) == 1
+    assert 'the KR boundary has it (key_tag %s), so this task uses that key' % KR_TAG in changed['warnings'][0]
