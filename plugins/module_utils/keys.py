@@ -378,9 +378,10 @@ def location_warnings(found, region, option):
     warnings = []
     if found and option is None and region is not GLOBAL:
         key = next(iter(found.values()))
-        warnings.append(LocationWarning('no key named %s in the global boundary; the %s boundary has it (key_tag %s), so this task '
-                        'uses that key. Give region: %s to say so, or region: global to use only global keys'
-                        % (key['keyName'], region, key['keyTag'], region)))
+        warnings.append(LocationWarning(
+            'no key named %s in the global boundary; the %s boundary has it (key_tag %s), so this task uses that key. '
+            'Give region: %s to say so, or region: global to use only global keys'
+            % (key['keyName'], region, key['keyTag'], region)))
     for asked, key in found.items():
         if key.get('keyName') != asked:
             warnings.append(case_warning(asked, key))

@@ -414,8 +414,8 @@ class KmsReencrypt(KmsModule):
             stale = group.stale()
             renewed.update(self.re_encrypt(group, stale))
             stale_all += stale
-            by_key.append({'key_tag': group.key['keyTag'], 'key_version': group.current, 'context': bool(group.context),
-                         'renewed': len(stale)})
+            by_key.append({'key_tag': group.key['keyTag'], 'key_version': group.current,
+                           'context': bool(group.context), 'renewed': len(stale)})
         self.rewrite(renewed)
         current_of = dict((id(f), g.current) for g in self.groups for f in g.files)
         files = [{'path': f.path, 'ciphertexts': len(f.ciphertexts), 'envelope': f.sealed is not None,
