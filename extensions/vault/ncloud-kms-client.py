@@ -150,7 +150,7 @@ class Kms(object):
         return self.open_connection(self.option, fail, regions=[region])
 
     def decrypt(self, record):
-        selector = self.selector(key_tag=record['Key-Tag'], region=record.get('Region') or None, name_option='key_name')
+        selector = self.selector(None, record['Key-Tag'], record.get('Region') or None, 'key_name', False, say)
         connection = self.connect(selector.first_region())
         try:
             plaintext = self.decrypt_texts(connection, selector, [record['Ciphertext']],
@@ -160,7 +160,7 @@ class Kms(object):
         return plaintext.decode('utf-8')
 
     def encrypt(self, password, key_name, key_tag, region, context):
-        selector = self.selector(key_name, key_tag, region, 'key_name', key_cache=self.option('key_cache'), warn=say)
+        selector = self.selector(key_name, key_tag, region, 'key_name', self.option('key_cache'), say)
         problem = selector.problem(exactly_one=True)
         if problem:
             raise ClientError(problem.replace('key_name and key_tag', '--key-name and --key-tag (or '

@@ -123,10 +123,12 @@ def error_from_response(status, text, reason=None):
     except ValueError:
         body = None
     code = message = None
+    meaning = None   # what a gateway code means, when the gateway answered
     if isinstance(body, dict):
         gateway = body.get('error')
         if isinstance(gateway, dict):
             code = gateway.get('errorCode')
+            meaning = GATEWAY_CODES.get(str(code))
             message = gateway.get('message')
             if gateway.get('details'):
                 message = '%s (%s)' % (message or '', gateway['details'])
@@ -137,7 +139,6 @@ def error_from_response(status, text, reason=None):
         code = str(code)
     if not message:
         message = summarize_text(text) or reason or 'no error message in the response'
-    meaning = GATEWAY_CODES.get(code) if isinstance(body, dict) and isinstance(body.get('error'), dict) else None
     if meaning and meaning not in message.lower():
         message = "%s (NCP's code %s: %s)" % (message, code, meaning)
     if status == 401:

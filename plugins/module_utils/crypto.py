@@ -111,10 +111,10 @@ def input_to_sign(content=None, path=None):
         if not content:
             raise CryptoError('content is empty: NCP signs at least one byte')
         return signing_input(content), len(content) > MAX_SIGN_BYTES
-    if not os.path.getsize(path):
+    size = os.path.getsize(path)
+    if not size:
         raise CryptoError('src %s is empty: NCP signs at least one byte' % path)
-    signed = file_signing_input(path)
-    return signed, os.path.getsize(path) > MAX_SIGN_BYTES
+    return file_signing_input(path), size > MAX_SIGN_BYTES
 
 
 def file_signing_input(path, chunk_size=1024 * 1024):

@@ -4,8 +4,6 @@
 """Envelope encryption: content of any size encrypted locally with AES-256-GCM under a data key that NCP made and
 wrapped (create-custom-key). The file is text, to live in git beside playbooks. Format version 1::
 
-Internal to ncloud.kms: not an API; names and signatures may change in any release.
-
     -----BEGIN NCPKMS ENVELOPE-----
     Format: ncloud.kms envelope
     Version: 1
@@ -25,6 +23,8 @@ verified. The plaintext data key is held in memory only, never written or return
 
 Needs the ``cryptography`` package (ansible-core installs it on the controller; a managed host that runs
 kms_encrypt or kms_decrypt on an envelope needs it too).
+
+Internal to ncloud.kms: not an API; names and signatures may change in any release.
 """
 
 import base64

@@ -34,6 +34,33 @@ KEY_SELECTOR = dict(
 )
 
 
+# A secrets file's own settings, under its top-level ncpkms mapping (the kms_vars format; kms_reencrypt reads it too).
+FILE_SETTINGS = ('key_name', 'key_tag', 'region', 'context')
+
+
+def file_settings_problem(settings):
+    """What is wrong with a file's ncpkms mapping (None when the file has none), or None."""
+    if settings is not None and not isinstance(settings, dict):
+        return 'ncpkms must be a mapping (key_name or key_tag, region, context)'
+    unknown = sorted(set(settings or {}) - set(FILE_SETTINGS))
+    if unknown:
+        return 'ncpkms holds unknown settings %s; it takes key_name, key_tag, region and context' % ', '.join(unknown)
+    return None
+
+
+def with_file_settings(get, settings):
+    """The option getter ``get`` with a file's ncpkms mapping over it: a file that names its key (key_name or
+    key_tag) names both, and its region and context win over the task's."""
+    settings = settings or {}
+    names_key = 'key_name' in settings or 'key_tag' in settings
+
+    def option(name):
+        if name in ('key_name', 'key_tag') and names_key or name in ('region', 'context') and name in settings:
+            return settings.get(name)
+        return get(name)
+    return option
+
+
 def key_selector(name_option='name', region=True):
     """The key-selector options: ``name`` (or ``key_name`` for the crypto plugins), ``key_tag``, ``region``."""
     spec = dict((option, dict(facts)) for option, facts in KEY_SELECTOR.items() if region or option != 'region')
@@ -44,16 +71,14 @@ def key_selector(name_option='name', region=True):
 class KeySelector(object):
     """The key a task means, and the rules that find it."""
 
-    def __init__(self, name=None, key_tag=None, region=None, name_option='name', key_cache=False, warn=None,
-                 writable_cache=True):
+    def __init__(self, name, key_tag, region, name_option, key_cache, warn, writable_cache=True):
         self.name = name
         self.key_tag = key_tag
         self.region_option = region        # as given: None, 'global', 'KR' or 'JPN'
         self.name_option = name_option     # 'name' (kms_key and the key modules) or 'key_name' (crypto, plugins)
         self.key_cache = key_cache
         self.writable_cache = writable_cache   # check mode reads the cache but never writes it
-        self.warnings = []
-        self.warn = warn or self.warnings.append
+        self.warn = warn                       # warn(message): what the region rule found on the way
         self.warn_location = None   # where a LocationWarning goes instead of warn, when a task defers it
         self.region = self.first_region()  # where the key lives, or a new key goes: find() settles it
 

@@ -95,16 +95,12 @@ def describe(exc):
 
 
 def classify(exc):
-    """``(kind, sent)`` of an exception that requests raised for one request."""
+    """``(kind, sent)`` of an exception that requests raised for one request (timeouts are told apart before)."""
     reason = reason_of(exc)
     if isinstance(exc, requests.exceptions.SSLError):
         return TLS_FAILED, False
     if isinstance(exc, requests.exceptions.ProxyError):
         return PROXY_FAILED, False
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return CONNECT_TIMEOUT, False
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return READ_TIMEOUT, True
     if isinstance(reason, NameResolutionError) or any(sign in str(reason) for sign in UNRESOLVED_SIGNS):
         return NO_SUCH_HOST, False
     if isinstance(reason, NewConnectionError):

@@ -194,12 +194,13 @@ from ansible_collections.ncloud.kms.plugins.module_utils import envelope
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule, ModuleFailure
 from ansible_collections.ncloud.kms.plugins.module_utils.client import CryptoError, KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import KmsCrypto, ciphertext_version, encode_context
-from ansible_collections.ncloud.kms.plugins.module_utils.selector import KeySelector, key_selector
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import (
+    KeySelector, file_settings_problem, key_selector, with_file_settings,
+)
 
 # A ciphertext inside any text: the prefix, then base64 (standard or URL-safe) with its padding.
 CIPHERTEXT_IN_TEXT = re.compile(r'ncpkms:v\d+:[A-Za-z0-9+/_-]+={0,2}')
 VARS_SUFFIX = '.ncpkms-vars'   # a kms_vars file: YAML whose ncpkms mapping may name its own key and context
-OWN_SETTINGS = ('key_name', 'key_tag', 'region', 'context')
 
 
 class SecretFile(object):
@@ -241,11 +242,10 @@ class SecretFile(object):
         except Exception as exc:  # pylint: disable=broad-exception-caught
             raise ModuleFailure('%s is not valid YAML: %s' % (self.path, str(exc).splitlines()[0]))
         settings = data.get('ncpkms') if isinstance(data, dict) else None
-        if settings is None:
-            return {}
-        if not isinstance(settings, dict) or set(settings) - set(OWN_SETTINGS):
-            raise ModuleFailure('%s: ncpkms must be a mapping of %s' % (self.path, ', '.join(OWN_SETTINGS)))
-        return settings
+        problem = file_settings_problem(settings)
+        if problem:
+            raise ModuleFailure('%s: %s' % (self.path, problem))
+        return settings or {}
 
     def stale(self, current):
         return [c for c in self.ciphertexts if ciphertext_version(c) != current]
@@ -319,15 +319,13 @@ class KmsReencrypt(KmsModule):
             if not own:
                 groups[task].files.append(secret_file)
                 continue
-            named = 'key_name' in own or 'key_tag' in own
-            selector = KeySelector(own.get('key_name') if named else self.selector.name,
-                                   own.get('key_tag') if named else self.selector.key_tag,
-                                   own.get('region', self.selector.region_option), 'key_name',
-                                   self.params['key_cache'], self.module.warn, not self.check_mode)
+            option = with_file_settings(self.params.get, own)
+            selector = KeySelector.from_options(option, 'key_name', warn=self.module.warn,
+                                                writable_cache=not self.check_mode)
             problem = selector.problem(exactly_one=True)
             if problem:
                 self.fail('%s: %s (under its ncpkms mapping)' % (secret_file.path, problem))
-            context = encode_context(own['context']) if 'context' in own else self.context
+            context = encode_context(option('context'))
             groups.setdefault((selector.identity(), context), KeyGroup(selector, context)).files.append(secret_file)
         return list(groups.values())
 

@@ -41,11 +41,9 @@ def empty_means_unset():
         os.environ.update(empty)
 
 
-def plugin_selector(get_option, fail, warn, **given):
-    """The key selector of a plugin's options (``given`` overrides them: a kms_vars file's own key), checked."""
-    def option(name):
-        return given[name] if name in given else get_option(name)
-    selector = KeySelector.from_options(option, 'key_name', warn=warn)
+def plugin_selector(get_option, fail, warn):
+    """The key selector of a plugin's options (a kms_vars file's: ``selector.with_file_settings``), checked."""
+    selector = KeySelector.from_options(get_option, 'key_name', warn=warn)
     if selector.problem(exactly_one=True):
         fail(selector.problem(exactly_one=True))
     return selector

@@ -143,6 +143,7 @@ from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiErr
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import CryptoError, ciphertext_version, encode_context
 from ansible_collections.ncloud.kms.plugins.module_utils.envelope import is_envelope
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import KeyConflict
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import file_settings_problem, with_file_settings
 from ansible_collections.ncloud.kms.plugins.plugin_utils.controller import (
     decrypt_texts, empty_means_unset, open_connection, plugin_selector,
 )
@@ -208,20 +209,13 @@ class VarsModule(BaseVarsPlugin):
     # ---- options: the key of a file, its own or the plugin's ---------------------------------------
 
     def selector_of(self, path, metadata):
-        if metadata is not None and not isinstance(metadata, dict):
-            fail('%s: %s must be a mapping (key_name or key_tag, region, context)' % (path, METADATA))
-        metadata = metadata or {}
-        unknown = sorted(set(metadata) - {'key_name', 'key_tag', 'region', 'context'})
-        if unknown:
-            fail('%s: %s holds unknown settings %s; it takes key_name, key_tag, region and context'
-                 % (path, METADATA, ', '.join(unknown)))
-        own = dict((option, metadata.get(option)) for option in ('key_name', 'key_tag')
-                   if 'key_name' in metadata or 'key_tag' in metadata)
-        own.update((option, metadata[option]) for option in ('region',) if option in metadata)
-        selector = plugin_selector(self.get_option, lambda problem: fail(
-            '%s: %s (set them under %s in the file, or NCLOUD_KMS_VARS_KEY_NAME)' % (path, problem, METADATA)), warn, **own)
-        context = metadata.get('context', self.get_option('context'))
-        return selector, context
+        problem = file_settings_problem(metadata)
+        if problem:
+            fail('%s: %s' % (path, problem))
+        option = with_file_settings(self.get_option, metadata)
+        selector = plugin_selector(option, lambda problem: fail(
+            '%s: %s (set them under %s in the file, or NCLOUD_KMS_VARS_KEY_NAME)' % (path, problem, METADATA)), warn)
+        return selector, option('context')
 
     # ---- find: the files ------------------------------------------------------------------------------
 
