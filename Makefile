@@ -49,7 +49,7 @@ publish:  ## antsibull-docs lint, galaxy-importer and ansible-builder create on 
 awx:  ## jobs as AWX/AAP runs them: ansible-runner with the credential type, navigator --ee false, concurrent jobs
 	tests/run-tests.sh awx
 
-compat:  ## sanity, ansible-doc, kms_key's four steps and build-install on the oldest and newest ansible-core
+compat:  ## every integration target, sanity and the playbooks' syntax check on the oldest and newest ansible-core
 	tests/run-tests.sh compat
 
 venv:  ## create or refresh the test tools' virtual environment (.venvs/test) and print its bin folder

@@ -12,9 +12,13 @@
 #   publish                      antsibull-docs lint, galaxy-importer on the tarball, ansible-builder create
 #   awx                          jobs as AWX runs them: ansible-runner with the credential type's injectors, navigator
 #                                without containers, concurrent jobs (tests/awx/run_jobs.py)
-#   compat                       on the oldest and newest ansible-core of tests/matrix/versions.txt: sanity,
-#                                ansible-doc of every plugin, the kms_key target's four steps (KMS_TEST_SCOPE=compat)
-#                                and build-install, against the built collection
+#   compat-short                 make test's stage of the oldest and newest ansible-core of tests/matrix/versions.txt:
+#                                sanity, ansible-doc of every plugin, the kms_key target's four steps
+#                                (KMS_TEST_SCOPE=compat) and build-install, against the built collection
+#   compat                       make compat: on the oldest and newest at once, against the built and installed
+#                                collection, sanity, each playbook's --syntax-check and every integration target
+#                                (longer than make test: about 2,500 CPU-seconds)
+#   syntax-check                 ansible-playbook --syntax-check of every playbook in playbooks/
 #   reliability                  the faults target with 3 seeds, the reliability target (transport, TLS, 20 forks,
 #                                secrets scans) and the bad-input unit cases, with their figures
 #   release-checks               lint, publish, make docs, the site in headless Chromium and awx, one after the other
@@ -117,7 +121,7 @@ timed() {
 
 print_timings() {
     echo
-    echo "=== stage times (CI budget: make test under 45 minutes) ==="
+    echo "=== stage times (make test from a fresh clone: under 35 minutes on CI's 2 cores) ==="
     printf '%s\n' "${timings[@]}"
 }
 
@@ -169,8 +173,9 @@ matrix_rows() {
         'NF == 3 && (only == "  " || index(only, " " $1 " ")) {print $1, $2, $3}'
 }
 
-run_compat() {
-    # The oldest and newest supported ansible-core, each on its own Python, against the built collection.
+run_compat_short() {
+    # make test's stage of the oldest and newest supported ansible-core, each on its own Python, against the built
+    # collection (make compat runs every target there).
     local core py role
     while read -r core py role; do
         [ "$role" = oldest ] || [ "$role" = newest ] || continue
@@ -182,6 +187,48 @@ run_compat() {
             KMS_TEST_SCOPE=compat "$0" integration kms_key
         timed "compat $core build-install-run (py$py)" env KMS_DEMO_CORE="$core" KMS_DEMO_PYTHON="$py" "$0" build-install
     done < <(matrix_rows)
+}
+
+run_compat() {
+    # make compat: every integration target, sanity and each playbook's --syntax-check on the oldest and on the newest
+    # ansible-core, against the built and installed collection. The two rows run at once, each into
+    # .tmp/compat/<core>.log, printed when it ends.
+    local core py role pids=() cores=() index status failed=0
+    mkdir -p "$repo/.tmp/compat"
+    ensure_ansible_test_ssh_key
+    while read -r core py role; do
+        [ "$role" = oldest ] || [ "$role" = newest ] || continue
+        compat_row "$core" "$py" >"$repo/.tmp/compat/$core.log" 2>&1 &
+        pids+=("$!")
+        cores+=("$core")
+    done < <(matrix_rows)
+    for index in "${!pids[@]}"; do
+        status=0
+        wait "${pids[$index]}" || status=$?
+        echo
+        echo "=== compat ${cores[$index]} (exit $status), .tmp/compat/${cores[$index]}.log ==="
+        cat "$repo/.tmp/compat/${cores[$index]}.log"
+        [ "$status" = 0 ] || failed=1
+    done
+    return "$failed"
+}
+
+compat_row() {
+    local core="$1" py="$2"
+    local row=(env KMS_CORE="$core" KMS_PYTHON="$py" KMS_FROM_TARBALL=1)
+    timed "compat $core sanity (py$py)" "${row[@]}" "$0" sanity
+    timed "compat $core playbooks --syntax-check (py$py)" "${row[@]}" "$0" syntax-check
+    timed "compat $core every integration target (py$py)" "${row[@]}" "$0" integration
+    print_timings
+}
+
+run_syntax_check() {
+    # Every playbook parses on this ansible-core, with the collection of this test root.
+    local playbook
+    for playbook in "$collection"/playbooks/*.yml; do
+        ANSIBLE_COLLECTIONS_PATH="$test_root" ansible-playbook --syntax-check -i localhost, "$playbook" >/dev/null
+        echo "ansible-playbook --syntax-check $(basename "$playbook"): ok ($core_version)"
+    done
 }
 
 run_ansible_doc() {
@@ -278,7 +325,7 @@ run_all() {
     start_lane release "$0" release-checks
     while read -r core py role; do
         [ "$role" = oldest ] || [ "$role" = newest ] || continue
-        start_lane "compat-$core" env KMS_MATRIX_ROWS="$core" "$0" compat
+        start_lane "compat-$core" env KMS_MATRIX_ROWS="$core" "$0" compat-short
     done < <(matrix_rows)
     seed_get_pip
     prepare_collection
@@ -316,7 +363,7 @@ run_all() {
 }
 
 case "$what" in
-    sanity|units|integration|ansible-doc|reliability)
+    sanity|units|integration|ansible-doc|syntax-check|reliability)
         seed_get_pip
         prepare_collection
         case "$what" in
@@ -324,6 +371,7 @@ case "$what" in
             units) run_units "$@" ;;
             integration) run_integration "$@" ;;
             ansible-doc) run_ansible_doc ;;
+            syntax-check) run_syntax_check ;;
             reliability) run_reliability "$@" ;;
         esac
         ;;
@@ -339,9 +387,10 @@ case "$what" in
         timed "AWX jobs (ansible-runner, navigator, concurrent jobs)" run_awx
         print_timings
         ;;
-    compat) run_compat; print_timings ;;
+    compat-short) run_compat_short; print_timings ;;
+    compat) run_compat ;;
     matrix) mkdir -p "$repo/.tmp/matrix"; run_matrix ;;
     all) run_all ;;
-    *) echo "usage: $0 [sanity|units|integration|lint|build-install|publish|awx|release-checks|compat|ansible-doc|reliability|matrix|all]" >&2
+    *) echo "usage: $0 [sanity|units|integration|lint|build-install|publish|awx|release-checks|compat-short|compat|ansible-doc|syntax-check|reliability|matrix|all]" >&2
        exit 2 ;;
 esac
