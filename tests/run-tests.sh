@@ -193,23 +193,17 @@ run_compat() {
     # make compat: every integration target, sanity and each playbook's --syntax-check on the oldest and on the newest
     # ansible-core, against the built and installed collection. The two rows run at once, each into
     # .tmp/compat/<core>.log, printed when it ends.
-    local core py role pids=() cores=() index status failed=0
-    mkdir -p "$repo/.tmp/compat"
+    local core py role failed=0
+    lane_dir="$repo/.tmp/compat"
+    mkdir -p "$lane_dir"
+    trap stop_lanes EXIT
     ensure_ansible_test_ssh_key
     while read -r core py role; do
         [ "$role" = oldest ] || [ "$role" = newest ] || continue
-        compat_row "$core" "$py" >"$repo/.tmp/compat/$core.log" 2>&1 &
-        pids+=("$!")
-        cores+=("$core")
+        start_lane "$core" compat_row "$core" "$py"
     done < <(matrix_rows)
-    for index in "${!pids[@]}"; do
-        status=0
-        wait "${pids[$index]}" || status=$?
-        echo
-        echo "=== compat ${cores[$index]} (exit $status), .tmp/compat/${cores[$index]}.log ==="
-        cat "$repo/.tmp/compat/${cores[$index]}.log"
-        [ "$status" = 0 ] || failed=1
-    done
+    wait_lanes || failed=1
+    trap - EXIT
     return "$failed"
 }
 
@@ -290,6 +284,43 @@ stop_lanes() {
     done
 }
 
+# Lanes: commands that run beside this shell, each into $lane_dir/<lane>.log, whose last line says when the lane
+# ended (seconds from the start) and its CPU time. make test and make compat run theirs.
+lane_names=() lane_pids=() lane_dir="$repo/.tmp/lanes"
+
+start_lane() {
+    local lane="$1"
+    shift
+    (
+        lane_shell=$BASHPID  # this subshell (inside $(...) below, BASHPID would be that of the substitution)
+        status=0
+        "$@" || status=$?
+        printf '%-44s %5ds  cpu %5ds\n' "lane $lane" $(( $(date +%s) - script_start )) "$(cpu_s "$lane_shell")"
+        exit "$status"
+    ) >"$lane_dir/$lane.log" 2>&1 &
+    lane_pids+=("$!")
+    lane_names+=("$lane")
+    echo ">>> lane $lane runs beside this one, into ${lane_dir#"$repo"/}/$lane.log"
+}
+
+wait_lanes() {
+    # Wait for each lane in the order they started and print its log whole; fails when any lane failed.
+    local index name status failed=0
+    for index in "${!lane_pids[@]}"; do
+        name="${lane_names[$index]}"
+        status=0
+        wait "${lane_pids[$index]}" || status=$?
+        echo
+        echo "=== lane $name (exit $status), ${lane_dir#"$repo"/}/$name.log ==="
+        cat "$lane_dir/$name.log"
+        if [ "$status" != 0 ]; then
+            echo "FAIL: lane $name failed with status $status; its log is above" >&2
+            failed=1
+        fi
+    done
+    return "$failed"
+}
+
 run_all() {
     # make test: lanes at once, so that both cores of CI's 2-core machine stay busy until the end. In the foreground:
     # sanity, units, the role targets and build-install on the main ansible-core. Beside it, each into
@@ -299,24 +330,8 @@ run_all() {
     # and of the newest ansible-core. The lanes are sized by their CPU time (the stage times print it), so that no
     # lane runs on alone for long once the others are done.
     local scripts=(faults reliability variants) role_lane=(kms_key kms_key_migrate kms_key_rotate kms_key_version)
-    local excluded=() core py role name
-    local status failed=0 lane_end target
-    lane_names=() lane_pids=()   # global: stop_lanes reads them
-    mkdir -p "$repo/.tmp/lanes"
-    start_lane() {
-        local lane="$1"
-        shift
-        (
-            lane_shell=$BASHPID  # this subshell (inside $(...) below, BASHPID would be that of the substitution)
-            status=0
-            "$@" || status=$?
-            printf '%-44s %5ds  cpu %5ds\n' "lane $lane" $(( $(date +%s) - script_start )) "$(cpu_s "$lane_shell")"
-            exit "$status"
-        ) >"$repo/.tmp/lanes/$lane.log" 2>&1 &
-        lane_pids+=("$!")
-        lane_names+=("$lane")
-        echo ">>> lane $lane runs beside this one, into .tmp/lanes/$lane.log"
-    }
+    local excluded=() core py role failed=0 lane_end target
+    mkdir -p "$lane_dir"
     # A failing foreground lane ends make test; the lanes beside it must not run on without it.
     trap stop_lanes EXIT
     ensure_ansible_test_ssh_key
@@ -337,18 +352,7 @@ run_all() {
     timed "integration: role targets (not those of the roles lane)" run_integration "${excluded[@]}"
     timed "build-install-run" run_build_install
     lane_end=$(date +%s)
-    for index in "${!lane_pids[@]}"; do
-        name="${lane_names[$index]}"
-        status=0
-        wait "${lane_pids[$index]}" || status=$?
-        echo
-        echo "=== lane $name (exit $status), .tmp/lanes/$name.log ==="
-        cat "$repo/.tmp/lanes/$name.log"
-        if [ "$status" != 0 ]; then
-            echo "FAIL: lane $name failed with status $status; its log is above" >&2
-            failed=1
-        fi
-    done
+    wait_lanes || failed=1
     trap - EXIT
     timings+=("$(printf '%-44s %5ds' "the foreground waited for the other lanes" $(( $(date +%s) - lane_end )))")
     # each lane's last line: when it ended (seconds from the start) and its CPU time
