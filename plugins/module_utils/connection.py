@@ -136,11 +136,25 @@ def is_loopback_host(host):
 
 
 def check_endpoint(url, option):
-    """Validate an endpoint URL; return it without a trailing slash."""
-    parts = urlsplit(url or '')
+    """Validate an endpoint URL (scheme, host, optional port, no path, no white space); return it without a trailing
+    slash."""
+    url = url or ''
+    if any(char.isspace() for char in url):
+        raise EndpointError('%s must not contain white space (a space, tab or line break); got %r' % (option, url))
+    parts = urlsplit(url)
     if parts.scheme not in ('http', 'https') or not parts.hostname:
         raise EndpointError('%s must be an http(s) URL with a host, such as https://ocapi.ncloud.com; got %r'
                             % (option, url))
+    try:
+        parts.port
+    except ValueError:
+        raise EndpointError('%s has a port that is not a number from 0 to 65535; got %r' % (option, url))
+    if parts.username is not None or parts.password is not None:
+        raise EndpointError('%s must not carry a user or password (the request is signed with access_key); got %r'
+                            % (option, url))
+    if parts.path not in ('', '/'):
+        raise EndpointError('%s must be a scheme, a host and an optional port, with no path (the collection adds '
+                            '/kms/v1/...); got %r, whose path is %s' % (option, url, parts.path))
     if parts.query or parts.fragment:
         raise EndpointError('%s must not carry a query string or fragment; got %r' % (option, url))
     if parts.scheme == 'http' and not is_loopback_host(parts.hostname):

@@ -33,11 +33,22 @@ author:
 options:
   path:
     description:
-      - Files to renew. Each item is a path or a glob pattern (C(**) matches folders at any depth); a pattern that
-        matches nothing is reported in a warning, a path that does not exist fails the task.
+      - Files to renew. Each item is a file, a folder (every file below it) or a glob pattern (C(**) matches folders at
+        any depth).
+      - An item that names no file (a missing file, an empty folder, a pattern that matches nothing) fails the task
+        before any request, naming the item, unless O(allow_unmatched) is set; in check mode it is a warning, since
+        an earlier task may write the file.
     type: list
     elements: path
     required: true
+  allow_unmatched:
+    description:
+      - V(true) turns an O(path) item that names no file into a warning, for an item that may legitimately match
+        nothing (a folder of optional secrets).
+      - Leave it V(false) where the next step disables old versions (M(ncloud.kms.kms_key_version)), since a typo
+        in a pattern would leave every file it meant at the old version.
+    type: bool
+    default: false
   context:
     description:
       - The context the ciphertexts were made with, if any (at most 50 bytes), for the files that name none.
@@ -97,6 +108,12 @@ EXAMPLES = r'''
     path: [group_vars/]
     key_name: app-secrets
     current_version: "{{ rotated.current_version }}"
+
+- name: Renew secrets in a folder that may hold none on some hosts (a warning, not a failure, when it is empty)
+  ncloud.kms.kms_reencrypt:
+    path: [/etc/app/optional-secrets/]
+    key_name: app-secrets
+    allow_unmatched: true
 '''
 
 RETURN = r'''
@@ -184,79 +201,13 @@ error:
     message: 'decryption failed: the ciphertext does not match this key, version and context'
 '''
 
-import glob
-import os
-import re
-
-from ansible.module_utils.common.text.converters import to_bytes, to_text
-
-from ansible_collections.ncloud.kms.plugins.module_utils import envelope
 from ansible_collections.ncloud.kms.plugins.module_utils.base import KmsModule, ModuleFailure
 from ansible_collections.ncloud.kms.plugins.module_utils.client import CryptoError, KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import KmsCrypto, ciphertext_version, encode_context
+from ansible_collections.ncloud.kms.plugins.module_utils.secret_files import SecretFile, expand_paths
 from ansible_collections.ncloud.kms.plugins.module_utils.selector import (
     KeySelector, file_settings_problem, key_selector, with_file_settings,
 )
-
-# A ciphertext inside any text: the prefix, then base64 (standard or URL-safe) with its padding.
-CIPHERTEXT_IN_TEXT = re.compile(r'ncpkms:v\d+:[A-Za-z0-9+/_-]+={0,2}')
-VARS_SUFFIX = '.ncpkms-vars'   # a kms_vars file: YAML whose ncpkms mapping may name its own key and context
-
-
-class SecretFile(object):
-    """One file: its ciphertexts (or an envelope's data key), its own key and context (a kms_vars file's ncpkms
-    mapping), where each ciphertext stands (for messages), and how to write it back renewed."""
-
-    def __init__(self, path):
-        self.path = path
-        self.settings = {}
-        self.sealed = envelope.Envelope(path) if envelope.file_is_envelope(path) else None
-        if self.sealed is not None:
-            self.ciphertexts = [self.sealed.wrapped_key]
-            self.places = {self.sealed.wrapped_key: 'its Data-Key'}
-            return
-        with open(path, 'rb') as handle:
-            self.text = to_text(handle.read(), errors='surrogate_or_strict')
-        self.ciphertexts, self.places = [], {}
-        for number, line in enumerate(self.text.splitlines(), 1):
-            for found in CIPHERTEXT_IN_TEXT.findall(line):
-                if ciphertext_version(found) is not None:
-                    self.ciphertexts.append(found)
-                    self.places.setdefault(found, self.place_on(line, number))
-        if path.endswith(VARS_SUFFIX):
-            self.settings = self.own_settings()
-
-    @staticmethod
-    def place_on(line, number):
-        """'the variable NAME' for a 'NAME: ciphertext' line, else 'line N'."""
-        name = re.match(r'^\s*-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s', line)
-        return 'the variable %s (line %d)' % (name.group(1), number) if name else 'line %d' % number
-
-    def own_settings(self):
-        """The key and context the file names under its top-level ncpkms mapping (the kms_vars format)."""
-        from ansible.module_utils.common.yaml import HAS_YAML, yaml_load   # only for a kms_vars file
-        if not HAS_YAML:
-            raise ModuleFailure('%s is a kms_vars file; reading its ncpkms mapping needs PyYAML on this host' % self.path)
-        try:
-            data = yaml_load(self.text)
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            raise ModuleFailure('%s is not valid YAML: %s' % (self.path, str(exc).splitlines()[0]))
-        settings = data.get('ncpkms') if isinstance(data, dict) else None
-        problem = file_settings_problem(settings)
-        if problem:
-            raise ModuleFailure('%s: %s' % (self.path, problem))
-        return settings or {}
-
-    def stale(self, current):
-        return [c for c in self.ciphertexts if ciphertext_version(c) != current]
-
-    def write_renewed(self, out, renewed):
-        """Write the file with each stale ciphertext replaced by its renewed form (``renewed``: old -> new)."""
-        if self.sealed is not None:
-            self.sealed.rewrap(renewed[self.sealed.wrapped_key], out)
-            return
-        text = CIPHERTEXT_IN_TEXT.sub(lambda match: renewed.get(match.group(0), match.group(0)), self.text)
-        out.write(to_bytes(text, errors='surrogate_or_strict'))
 
 
 class KeyGroup(object):
@@ -277,6 +228,7 @@ class KmsReencrypt(KmsModule):
         path=dict(type='list', elements='path', required=True),
         context=dict(type='str'),
         current_version=dict(type='int'),
+        allow_unmatched=dict(type='bool', default=False),
     )
     module_kwargs = dict(required_one_of=[('key_name', 'key_tag')], mutually_exclusive=[('key_name', 'key_tag')])
     empty_result = {'renewed': 0, 'current': 0, 'by_version': {}, 'files': []}
@@ -294,20 +246,21 @@ class KmsReencrypt(KmsModule):
         self.found = {}   # selector identity -> (key, region): a key that several groups share is read once
 
     def expand(self, items):
-        paths = []
-        for item in items:
-            if glob.has_magic(item):
-                matched = sorted(path for path in glob.glob(item, recursive=True) if os.path.isfile(path))
-                if not matched:
-                    self.module.warn('path %s matches no file' % item)
-                paths += matched
-            elif os.path.isdir(item):
-                paths += sorted(os.path.join(folder, name) for folder, unused, names in os.walk(item) for name in names)
-            elif os.path.isfile(item):
-                paths.append(item)
+        """The files the path entries name. An entry that names none fails (a typo would leave every file it meant
+        at the old version) unless allow_unmatched; in check mode it warns, since an earlier task may write it."""
+        paths, unmatched = expand_paths(items)
+        for item in unmatched:
+            message = ('path %s matches no file (no file, folder with files, or pattern match): nothing under it '
+                       'can be renewed' % item)
+            if self.params['allow_unmatched']:
+                self.module.warn(message)
+            elif self.check_mode:
+                self.module.warn('%s. In check mode this is expected when an earlier task of this run would write it; '
+                                 'without check mode this task fails (allow_unmatched: true makes it a warning)' % message)
             else:
-                self.fail('path %s is neither a file, a folder nor a pattern that matches files' % item)
-        return list(dict.fromkeys(paths))
+                self.fail('%s; fix the entry, or set allow_unmatched: true for an entry that may match nothing'
+                          % message)
+        return paths
 
     def group_files(self):
         """``[KeyGroup]``: the task's key and context first, then each other key and context a file names."""

@@ -318,11 +318,25 @@ def test_https_and_loopback_http_are_accepted(url, expected):
     assert check_endpoint(url, 'endpoint') == expected
 
 
-@pytest.mark.parametrize('url', ['ocapi.ncloud.com', 'ftp://x', 'https://', 'https://x?y=1', ''])
-def test_malformed_endpoints_are_refused(url):
+@pytest.mark.parametrize('url, rule', [
+    ('ocapi.ncloud.com', 'http(s) URL with a host'),
+    ('ftp://x', 'http(s) URL with a host'),
+    ('https://', 'http(s) URL with a host'),
+    ('', 'http(s) URL with a host'),
+    ('https://x?y=1', 'query string'),
+    ('http://127.0.0.1:8080/api', 'no path'),
+    ('https://ocapi.ncloud.com/kms/v1', 'no path'),
+    ('http://127.0.0.1:8080 ', 'white space'),
+    (' http://127.0.0.1:8080', 'white space'),
+    ('http://127.0.0.1 :8080', 'white space'),
+    ('http://127.0.0.1:80a', 'port'),
+    ('http://127.0.0.1:99999', 'port'),
+    ('https://user:pw@ocapi.ncloud.com', 'user or password'),
+])
+def test_malformed_endpoints_are_refused_naming_the_option_and_the_rule(url, rule):
     with pytest.raises(EndpointError) as caught:
         check_endpoint(url, 'endpoint_kr')
-    assert 'endpoint_kr' in str(caught.value)
+    assert str(caught.value).startswith('endpoint_kr ') and rule in str(caught.value)
 
 
 # ---- paging -----------------------------------------------------------------------------------------------

@@ -16,7 +16,10 @@ from ansible_collections.ncloud.kms.tests.unit.plugins.modules.module_runner imp
 )
 
 BAD_INPUT = [
-    ({'path': ['/nonexistent/secret.ncpkms'], 'key_name': 'app'}, 'path /nonexistent/secret.ncpkms is neither a file'),
+    ({'path': ['/nonexistent/secret.ncpkms'], 'key_name': 'app'}, 'path /nonexistent/secret.ncpkms matches no file'),
+    ({'path': ['/etc/hostname', '/tmp/work/file/*.ncpkms'], 'key_name': 'app'},
+     'path /tmp/work/file/*.ncpkms matches no file (no file, folder with files, or pattern match): nothing under it '
+     'can be renewed; fix the entry, or set allow_unmatched: true'),
     ({'path': ['/etc/hostname']}, 'one of the following is required: key_name, key_tag'),
     ({'key_name': 'app'}, 'missing required arguments: path'),
     ({'path': ['/etc/hostname'], 'key_name': 'app', 'context': 'c' * 51}, 'context must be at most 50 bytes'),
@@ -26,6 +29,17 @@ BAD_INPUT = [
 @pytest.mark.parametrize('args, message', BAD_INPUT, ids=bad_input_ids(BAD_INPUT))
 def test_bad_input_fails_before_any_request(args, message):
     assert_fails_before_any_request(KmsReencrypt, args, message)
+
+
+def test_an_unmatched_entry_is_a_warning_with_allow_unmatched_or_in_check_mode(tmp_path):
+    ciphertext_file = tmp_path / 'one.ncpkms'
+    ciphertext_file.write_text(sealed(3, 'pw') + '\n')
+    args = {'path': [str(ciphertext_file), str(tmp_path / 'typo' / '*.ncpkms')], 'key_tag': 't'}
+    for extra, check_mode in (({'allow_unmatched': True}, False), ({}, True)):
+        client = RenewingClient()
+        result = run_module(KmsReencrypt, dict(args, **extra), client, check_mode=check_mode)
+        assert not result.get('failed') and client.calls == ['GET /keys/t'] and result['current'] == 1
+        assert any('typo/*.ncpkms matches no file' in warning for warning in result['warnings'])
 
 
 KEY = {'keyName': 'app', 'keyTag': 't', 'status': 'ENABLE', 'keyType': 'AES256', 'currentVersion': 3}
