@@ -17,6 +17,7 @@ description:
     fails before any write, and one that would change nothing reports C(changed=false).
   - A missing key fails (no key is created); in check mode it is a warning, because an earlier task may create it.
   - Reading the versions costs one call beside finding the key; each version that changes is one more.
+  - With O(check_paths), a version that the ciphertexts in those files still use is never disabled.
 author:
   - ncloud.kms developers (@ncloud-kms)
 options:
@@ -38,6 +39,18 @@ options:
       - Enables nothing. A version among the newest that is disabled stays disabled; enable it with O(version).
       - Exactly one of O(version) and O(keep_enabled) is required.
     type: int
+  check_paths:
+    description:
+      - Files to check before disabling, each item a file, a folder (every file below it) or a glob pattern (C(**)
+        matches folders at any depth), as M(ncloud.kms.kms_reencrypt) takes them.
+      - When a ciphertext or envelope in these files was made with a version the task would disable, the task fails
+        before any write, naming the file, where in it (the variable or line) and the version. Renew such files
+        first with M(ncloud.kms.kms_reencrypt).
+      - Every ciphertext found counts, except in a C(*.ncpkms-vars) file whose C(ncpkms) mapping names another key
+        (a ciphertext does not say which key made it).
+      - An item that names no file fails before any request (in check mode, a warning).
+    type: list
+    elements: path
 extends_documentation_fragment:
   - ncloud.kms.key_selector
   - ncloud.kms.key_selector.region
@@ -58,6 +71,15 @@ EXAMPLES = r'''
   ncloud.kms.kms_key_version:
     name: app-data
     keep_enabled: 1
+
+- name: The same, refusing to disable a version that a secret in the repository still uses
+  ncloud.kms.kms_key_version:
+    name: app-data
+    keep_enabled: 1
+    check_paths:
+      - group_vars/**/*.ncpkms-vars
+      - files/
+  delegate_to: localhost
 
 - name: Disable version 2 of a KR isolation key addressed by its tag
   ncloud.kms.kms_key_version:
@@ -127,9 +149,11 @@ error:
 '''
 
 from ansible_collections.ncloud.kms.plugins.module_utils.base import Change, KmsModule
+from ansible_collections.ncloud.kms.plugins.module_utils.crypto import ciphertext_version
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
     describe_key, get_versions, key_record, version_record,
 )
+from ansible_collections.ncloud.kms.plugins.module_utils.secret_files import SecretFile, expand_paths
 from ansible_collections.ncloud.kms.plugins.module_utils.selector import KEY_SELECTOR
 
 ENABLED = 'ENABLE'
@@ -165,6 +189,7 @@ class KmsKeyVersion(KmsModule):
         version=dict(type='int'),
         enabled=dict(type='bool'),
         keep_enabled=dict(type='int'),
+        check_paths=dict(type='list', elements='path'),
     )
     module_kwargs = dict(required_one_of=[('name', 'key_tag')])
 
@@ -182,6 +207,17 @@ class KmsKeyVersion(KmsModule):
         for option in ('version', 'keep_enabled'):
             if p[option] is not None and p[option] < 1:
                 self.fail('%s must be 1 or more; got %d' % (option, p[option]))
+        self.checked_files = [SecretFile(path) for path in self.expand_check_paths()]
+
+    def expand_check_paths(self):
+        paths, unmatched = expand_paths(self.params['check_paths'] or [])
+        for item in unmatched:
+            message = 'check_paths item %s matches no file, so it cannot guard the versions its files use' % item
+            if not self.check_mode:
+                self.fail(message)
+            self.module.warn('%s. In check mode this is expected when an earlier task of this run would write it; '
+                             'without check mode this task fails' % message)
+        return paths
 
     # ---- find ----------------------------------------------------------------------------------
 
@@ -212,6 +248,23 @@ class KmsKeyVersion(KmsModule):
                       '(ncloud.kms.kms_key with enabled: true), or cancel its deletion' % (describe_key(key), key['status']))
         return changes
 
+    def refuse_versions_in_use(self, key, changes):
+        """Fail before any write when a checked file holds a ciphertext of a version the task would disable."""
+        disabling = set(c.version for c in changes if c.status == DISABLED)
+        uses = []
+        for checked in self.checked_files:
+            if checked.names_other_key(key):
+                continue
+            uses += [(ciphertext_version(c), '%s (%s)' % (checked.path, checked.places[c]))
+                     for c in dict.fromkeys(checked.ciphertexts) if ciphertext_version(c) in disabling]
+        if uses:
+            versions = sorted(set(version for version, unused in uses))
+            places = ['%s, version %d' % (place, version) for version, place in uses]
+            self.fail('%s: version %s is still used by %d ciphertext(s) under check_paths, which could no longer be '
+                      'decrypted: %s%s. Renew them first (ncloud.kms.kms_reencrypt), then disable; nothing was disabled'
+                      % (describe_key(key), describe_numbers(versions), len(uses), '; '.join(places[:5]),
+                         ' and %d more' % (len(places) - 5) if len(places) > 5 else ''))
+
     # ---- act -----------------------------------------------------------------------------------
 
     def set_statuses(self, client, key, versions, changes):
@@ -235,6 +288,7 @@ class KmsKeyVersion(KmsModule):
         current, versions = get_versions(client, key['keyTag'])
         versions = sorted(versions, key=lambda v: v.get('version') or 0)
         changes = self.changes(key, versions, self.wanted(current, versions))
+        self.refuse_versions_in_use(key, changes)
         after = self.set_statuses(client, key, versions, changes)
         record = key_record(dict(key, currentVersion=current), self.region)
         result = {'key': record, 'versions': [version_record(v) for v in after]}

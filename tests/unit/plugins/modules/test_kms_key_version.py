@@ -24,6 +24,8 @@ BAD_INPUT = [
     ({'keep_enabled': 1}, 'one of the following is required: name, key_tag'),
     ({'name': 'app', 'keep_enabled': 1, 'region': 'EU'}, 'value of region must be one of: global, KR, JPN'),
     ({'key_tag': 'kr-' + 'a' * 64, 'region': 'JPN', 'keep_enabled': 1}, 'kr-'),
+    ({'name': 'app', 'keep_enabled': 1, 'check_paths': ['/tmp/work/file/*.ncpkms']},
+     'check_paths item /tmp/work/file/*.ncpkms matches no file, so it cannot guard the versions its files use'),
 ]
 
 
@@ -130,3 +132,34 @@ def test_a_missing_key_in_check_mode_warns():
     nowhere = ScriptedClient(('LIST', None, []), ('LIST', None, []), ('LIST', None, []))  # global, KR, JPN
     result = run_module(KmsKeyVersion, {'name': 'app', 'keep_enabled': 1}, nowhere, check_mode=True)
     assert not result['changed'] and 'was not found in any boundary (global, KR, JPN)' in result['warnings'][0]
+
+
+# ---- check_paths: a version a checked file still uses is never disabled ----
+
+def in_use_files(tmp_path):
+    """A vars file of this key with a version-1 and a version-3 ciphertext, a file of another key (version 2), a
+    plain file with a version-2 ciphertext on a line of its own."""
+    (tmp_path / 'app.ncpkms-vars').write_text('ncpkms:\n  key_name: APP\ndb_password: ncpkms:v1:QUJD\nfresh: ncpkms:v3:REVG\n')
+    (tmp_path / 'other.ncpkms-vars').write_text('ncpkms:\n  key_name: other\ntoken: ncpkms:v2:R0hJ\n')
+    (tmp_path / 'notes.txt').write_text('header\n  ncpkms:v2:SktM\n')
+    return [str(tmp_path / '*.ncpkms-vars'), str(tmp_path / 'notes.txt')]
+
+
+def test_check_paths_refuses_to_disable_a_version_a_file_still_uses_before_any_write(tmp_path):
+    client = ScriptedClient(listed(), versions('ENABLE', 'ENABLE', 'ENABLE'))
+    with pytest.raises(ModuleFailed) as caught:
+        run_module(KmsKeyVersion, {'name': 'app', 'keep_enabled': 1, 'check_paths': in_use_files(tmp_path)}, client)
+    message = caught.value.result['msg']
+    assert message.startswith('key app (key_tag t): version 1, 2 is still used by 2 ciphertext(s) under check_paths')
+    assert '%s (the variable db_password (line 3)), version 1' % (tmp_path / 'app.ncpkms-vars') in message
+    assert '%s (line 2), version 2' % (tmp_path / 'notes.txt') in message
+    assert 'other.ncpkms-vars' not in message and 'nothing was disabled' in message
+    assert client.calls == ['LIST', 'GET /keys/t/versions'] and caught.value.result['actions'] == []
+
+
+def test_check_paths_lets_a_version_no_checked_file_uses_be_disabled(tmp_path):
+    paths = in_use_files(tmp_path)
+    (tmp_path / 'notes.txt').write_text('nothing here\n')
+    client = ScriptedClient(listed(), versions('ENABLE', 'ENABLE', 'ENABLE'), answered(2, 'disable'))
+    result = run_module(KmsKeyVersion, {'name': 'app', 'version': 2, 'enabled': False, 'check_paths': paths}, client)
+    assert result['actions'] == ['disable version 2'] and client.script == []
