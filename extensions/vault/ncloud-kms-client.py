@@ -142,16 +142,22 @@ def read_record(path, vault_id):
 
 
 def write_record(path, record):
-    """The file, mode 0600, written at once (a reader never sees half of it)."""
+    """The file, mode 0600, written at once (a reader never sees half of it); a failure names the file, not the
+    temporary one."""
     folder = os.path.dirname(path) or '.'
-    os.makedirs(folder, mode=0o700, exist_ok=True)
     temp = '%s.%d.tmp' % (path, os.getpid())
-    handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(handle, 'w') as out:
-        out.write('# An Ansible Vault password kept by NCP KMS: a ciphertext only that key can decrypt, safe to '
-                  'commit.\n# Read with: ncloud-kms-client.py --vault-id %s\n' % record['Vault-Id'])
-        out.write(''.join('%s: %s\n' % (name, record.get(name) or '') for name in FIELDS))
-    os.replace(temp, path)
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(handle, 'w') as out:
+            out.write('# An Ansible Vault password kept by NCP KMS: a ciphertext only that key can decrypt, safe to '
+                      'commit.\n# Read with: ncloud-kms-client.py --vault-id %s\n' % record['Vault-Id'])
+            out.write(''.join('%s: %s\n' % (name, record.get(name) or '') for name in FIELDS))
+        os.replace(temp, path)
+    except OSError as exc:
+        if os.path.exists(temp):
+            os.remove(temp)
+        raise ClientError('cannot write %s: %s' % (path, exc.strerror or exc))
 
 
 class Kms(object):

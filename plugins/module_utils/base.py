@@ -19,6 +19,7 @@ failure.
 Internal to ncloud.kms: not an API; names and signatures may change in any release.
 """
 
+import errno
 import os
 import tempfile
 import time
@@ -76,6 +77,25 @@ def recording_omitted(spec, omitted):
         facts['fallback'] = (fallback, [option] + (list(own[1]) if own else []))
         recorded[option] = facts
     return recorded
+
+
+def unwritable(path):
+    """Why ``path`` cannot be written as a whole new file (a folder, a missing or read-only folder, an immutable or
+    read-only file system), or None."""
+    if os.path.isdir(path):
+        return 'is a folder: name the file to write'
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return 'cannot be written: its folder %s does not exist' % folder
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return 'cannot be written: its folder %s is read-only for this user (or on a read-only file system)' % folder
+    if os.path.isfile(path):
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_APPEND))   # opened, not written: its content and times stay
+        except OSError as exc:
+            if exc.errno in (errno.EPERM, errno.EROFS):
+                return 'cannot be replaced: %s (an immutable file, see lsattr, or a read-only file system)' % exc.strerror
+    return None
 
 
 def failure_message(exc):
@@ -255,6 +275,20 @@ class KmsModule(object):
         problem = self.selector.problem()
         if problem:
             self.fail(problem)
+        if self.params.get('dest'):
+            self.check_writable('dest', self.params['dest'])
+
+    def check_writable(self, option, path):
+        """Fail before any request when the file an option names cannot be written; a missing folder is a warning in
+        check mode (an earlier task of the run may make it)."""
+        problem = unwritable(path)
+        if problem is None:
+            return
+        if self.check_mode and not os.path.isdir(os.path.dirname(os.path.abspath(path))) and not os.path.exists(path):
+            self.module.warn('%s %s %s. In check mode this is expected when an earlier task of this run would make '
+                             'the folder; without check mode this task fails.' % (option, path, problem))
+            return
+        self.fail('%s %s %s' % (option, path, problem))
 
     def regions(self):
         """The boundaries this run talks to first (global is None); checked against the site before any request."""
@@ -369,22 +403,37 @@ class KmsModule(object):
         """Replace ``dest`` at once: ``write(handle)`` fills a temporary file in the same folder (binary), which is
         then moved into place, so a reader never sees half a file. Called through ``act_locally``. ``private``: a new
         ``dest`` is made with mode 0600 before the move, which keeps that mode, so no other user can ever read it."""
+        problem = unwritable(dest)
+        if problem:
+            self.fail('%s %s' % (dest, problem))
         folder = os.path.dirname(os.path.abspath(dest))
-        if not os.path.isdir(folder):
-            self.fail('the folder of %s does not exist: %s' % (dest, folder))
         created = private and not os.path.exists(dest)
-        if created:
-            os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
-        handle, temp = tempfile.mkstemp(dir=folder, prefix='.ncloud_kms.')
+        try:
+            if created:
+                os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
+            handle, temp = tempfile.mkstemp(dir=folder, prefix='.ncloud_kms.')
+        except OSError as exc:
+            self.fail('%s cannot be written: %s' % (dest, exc.strerror))
         try:
             with os.fdopen(handle, 'wb') as out:
                 write(out)
+            self.move_into_place(temp, dest)
         except BaseException:
-            os.remove(temp)
-            if created:
-                os.remove(dest)
+            for leftover in [temp] + ([dest] if created else []):
+                if os.path.exists(leftover):
+                    os.remove(leftover)
             raise
-        self.module.atomic_move(temp, dest)
+
+    def move_into_place(self, temp, dest):
+        """ansible-core's atomic move, with a failure that names ``dest`` (ansible-core 2.19 raises a plain Exception
+        naming the temporary file)."""
+        try:
+            self.module.atomic_move(temp, dest)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            cause = exc if isinstance(exc, OSError) else exc.__cause__
+            if not isinstance(cause, OSError):
+                raise
+            raise ModuleFailure('%s cannot be written: %s' % (dest, cause.strerror or cause))
 
     def set_file_attributes(self, dest):
         """The file attributes of ``dest`` from the task's options (``add_file_common_args``: mode, owner, group, the

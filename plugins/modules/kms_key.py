@@ -146,6 +146,9 @@ attributes:
 '''
 
 EXAMPLES = r'''
+# These tasks run as one playbook, twice (make demo; the second run reports no change). Each key has one desired
+# state: a playbook that creates a name and also renames it away, or sets an ACL and then another ACL, changes
+# something on every run.
 - name: Create an AES256 key that rotates every 30 days
   ncloud.kms.kms_key:
     name: app-data
@@ -154,7 +157,6 @@ EXAMPLES = r'''
     auto_rotation: true
     rotation_period: 30
     memo: Encrypts application data
-  register: app_key
 
 - name: Create a signing key in HSM protection, disabled until it is needed
   ncloud.kms.kms_key:
@@ -162,25 +164,26 @@ EXAMPLES = r'''
     key_type: ECDSA
     protection: COMMON_HSM
     enabled: false
+  register: sign_key
 
 - name: Create a convergent AES256 key (deterministic encryption with a context)
   ncloud.kms.kms_key:
     name: lookup-idx
     convergent: true
 
-- name: Rename app-data to app-data-v2, safe to run again (creates app-data-v2 when neither exists)
+- name: Rename billing to billing-v2, safe to run again (creates billing-v2 when neither exists)
   ncloud.kms.kms_key:
-    name: app-data-v2
-    rename_from: app-data
+    name: billing-v2
+    rename_from: billing
 
-- name: Rename a key addressed by its tag (for those who hold the tag)
+- name: Set the memo of a key addressed by its tag (a tag with name renames the key; rename_from survives re-runs)
   ncloud.kms.kms_key:
-    key_tag: "{{ app_key.key.key_tag }}"
-    name: app-data-v2
+    key_tag: "{{ sign_key.key.key_tag }}"
+    memo: Signs release artifacts
 
 - name: Turn off automatic rotation and clear the memo
   ncloud.kms.kms_key:
-    name: app-data-v2
+    name: billing-v2
     auto_rotation: false
     memo: ""
 
@@ -195,9 +198,9 @@ EXAMPLES = r'''
     ip_acl: true
     allowed_ips: [10.0.1.15, 10.0.1.16]
 
-- name: Add an address, keeping the others the ACL lists
+- name: Add an address to another key's ACL, keeping the others it lists
   ncloud.kms.kms_key:
-    name: app-data
+    name: lookup-idx
     allowed_ips: [10.0.1.17]
     purge_allowed_ips: false
 
@@ -208,7 +211,7 @@ EXAMPLES = r'''
 
 - name: Deny every address on purpose (ACL on, empty list)
   ncloud.kms.kms_key:
-    name: app-data
+    name: quarantined
     ip_acl: true
     allowed_ips: []
 

@@ -15,6 +15,8 @@ description:
     target region. An enabled one fails before any write, unless O(disable_for_migration=true).
   - A key found nowhere fails. In check mode it is a warning, because an earlier task of the same run may
     be the one that creates it, and the task reports the writes it would then make (the prediction cannot be exact).
+    Such a key would be new, so enabled, and NCP migrates only disabled keys; without O(disable_for_migration=true)
+    the real run would fail, so check mode fails too, saying so.
   - Create then migrate runs twice. C(ncloud.kms.kms_key) with O(name) and no C(region) follows the name into
     the isolation boundary that holds it, so on the second run of a playbook that creates C(app-kr) with kms_key
     and then migrates it, kms_key finds the migrated key in its region (it warns only when it changes that key)
@@ -88,7 +90,8 @@ EXAMPLES = r'''
 RETURN = r'''
 key:
   description:
-    - The key as found in the target region after the run (in check mode, as it would be).
+    - The key as found in the target region after the run; in check mode, the key as it would be after migrating.
+    - Empty (C({})) in check mode when the key does not exist yet (an earlier task of the run would create it).
     - The same record as M(ncloud.kms.kms_key) returns; its C(region) is the target region.
   returned: success
   type: dict
@@ -151,13 +154,21 @@ class KmsKeyMigrate(KmsModule):
                       'between regions' % (self.selector.describe(), other, stray['keyTag']))
         self.key_missing('%s was not found in the global boundary nor in the %s isolation boundary' % (self.selector.describe(), target))
 
+    def key_missing(self, message):
+        """In check mode a key an earlier task would create is new, so enabled (kms_key's default), and NCP migrates
+        only disabled keys: without disable_for_migration the real run fails here, and so does check mode."""
+        if self.check_mode and not self.params['disable_for_migration']:
+            self.fail('%s. In check mode an earlier task of this run may be the one that creates it, but a new key is '
+                      'enabled and NCP migrates only disabled keys, so the real run would fail here: set '
+                      'disable_for_migration: true (a key that is already disabled is then migrated with no extra '
+                      'write)' % message)
+        super(KmsKeyMigrate, self).key_missing(message)
+
     def predicted_writes(self):
-        """A key an earlier task creates is enabled, unless it says otherwise: with disable_for_migration the task
-        disables, migrates and enables it; without, it migrates a key that task made disabled."""
+        """A key an earlier task creates is enabled: with disable_for_migration (the only way check mode gets
+        here) the task disables, migrates and enables it."""
         target = self.params['target_region']
-        if self.params['disable_for_migration']:
-            return ['disable', 'migrate to %s' % target, 'enable in %s' % target]
-        return ['migrate to %s' % target]
+        return ['disable', 'migrate to %s' % target, 'enable in %s' % target]
 
     # ---- compare -------------------------------------------------------------------------------
 

@@ -206,7 +206,7 @@ from ansible_collections.ncloud.kms.plugins.module_utils.client import CryptoErr
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import KmsCrypto, ciphertext_version, encode_context
 from ansible_collections.ncloud.kms.plugins.module_utils.secret_files import SecretFile, expand_paths
 from ansible_collections.ncloud.kms.plugins.module_utils.selector import (
-    KeySelector, file_settings_problem, key_selector, with_file_settings,
+    KeySelector, key_selector, with_file_settings,
 )
 
 

@@ -138,6 +138,36 @@ open(sys.argv[2], 'w').write(play)
 PY
 }
 
+module_examples() {
+    # kms_key's EXAMPLES as one playbook, run twice: the first run changes keys, the second nothing. The task that
+    # reaches a private gateway is left out: its endpoints are hosts of a private network, not the emulator.
+    python - "$repo/plugins/modules/kms_key.py" "$DEMO_WORK/kms_key_examples.yml" <<'PY'
+import ast, sys, yaml
+source = ast.parse(open(sys.argv[1]).read())
+examples = next(node.value.value for node in source.body if isinstance(node, ast.Assign)
+                and getattr(node.targets[0], 'id', None) == 'EXAMPLES')
+tasks = [task for task in yaml.safe_load(examples) if 'module_defaults' not in task]
+play = [{'name': "kms_key's examples", 'hosts': 'localhost', 'gather_facts': False,
+         'module_defaults': {'group/ncloud.kms.kms': {
+             'access_key': "{{ lookup('ansible.builtin.env', 'NCLOUD_ACCESS_KEY') }}",
+             'secret_key': "{{ lookup('ansible.builtin.env', 'NCLOUD_SECRET_KEY') }}"}},
+         'tasks': tasks}]
+open(sys.argv[2], 'w').write('---\n' + yaml.safe_dump(play, sort_keys=False, width=120))
+PY
+    local log first second
+    for run in first second; do
+        echo
+        echo "=== kms_key's examples as one playbook: $run run ==="
+        log="$DEMO_WORK/kms_key_examples-$run.log"
+        ansible-playbook "$DEMO_WORK/kms_key_examples.yml" | tee "$log"
+        if [ "$run" = first ]; then first="$(changed_count "$log")"; else second="$(changed_count "$log")"; fi
+    done
+    if [ "${first:-0}" -eq 0 ] || [ "${second:-1}" -ne 0 ]; then
+        echo "FAIL: kms_key's examples changed $first keys on the first run and $second on the second (want >0, then 0)" >&2
+        exit 1
+    fi
+}
+
 if [ "${1:-}" = "--inside-emulator" ]; then
     readme_examples
     check_everything_first
@@ -159,6 +189,7 @@ if [ "${1:-}" = "--inside-emulator" ]; then
     echo ">>> secrets_in_vars.yml: the config holds the password decrypted from $(cut -c1-16 "$DEMO_WORK/secrets/db_password.ncpkms")..."
     vault_demo
     run_playbook_twice "$DEMO_WORK/readme_examples.yml"
+    module_examples
     for playbook in ${DEMO_EXTRA_PLAYBOOKS:-}; do
         run_playbook_twice "$repo/playbooks/$playbook"
     done
@@ -176,6 +207,11 @@ else
     export DEMO_WORK="$repo/.tmp/demo"
 fi
 export PATH="$bin:$PATH"
+# ansible-core 2.19 imports cryptography's DSA support for its SSH agent code, and cryptography 46 warns about it
+# (CryptographyDeprecationWarning: DSA is deprecated) in every ansible process: 29 copies in one demo, none of them the
+# collection's. The demo's own environment filters that one warning by its text (no import at start-up); every
+# other warning still shows.
+export PYTHONWARNINGS="ignore:DSA is deprecated${PYTHONWARNINGS:+,$PYTHONWARNINGS}"
 echo "=== ansible-core $("$bin/python" -c 'import ansible; print(ansible.__version__)') on Python $("$bin/python" -c 'import sys; print(sys.version.split()[0])') ==="
 rm -rf "$DEMO_WORK"
 mkdir -p "$DEMO_WORK/collections"

@@ -94,14 +94,17 @@ class CryptoOps(object):
             return {'ciphertext': sealed if is_array else sealed[0]}
 
     def _open(self, key, item, context, action='decrypt'):
+        """The plaintext of one ciphertext of this key. A ciphertext that does not open with the version it names
+        (another key's, another context) is refused as such before the version's status is looked at, so that the
+        answer names the real problem."""
         parsed = crypto.parse(item)
-        if parsed and self._version_disabled(key, parsed[0]):
-            raise KmsError(422, 'UNPROCESSABLE_ENTITY', 'Invalid status: version %d of this key is disabled and cannot '
-                           '%s' % (parsed[0], action))
         secret = parsed and self._secret(key, parsed[0])
         plaintext = secret and crypto.unseal(secret, parsed[1], context)
         if plaintext is None:
             raise bad_request('decryption failed: the ciphertext does not match this key, version and context')
+        if self._version_disabled(key, parsed[0]):
+            raise KmsError(422, 'UNPROCESSABLE_ENTITY', 'Invalid status: version %d of this key is disabled and cannot '
+                           '%s' % (parsed[0], action))
         return plaintext
 
     def decrypt(self, req):

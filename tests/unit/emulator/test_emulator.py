@@ -270,6 +270,10 @@ def test_a_disabled_version_neither_decrypts_nor_gives_its_public_key(emulator):
     version_status(emulator, tag, 1, 'disable')
     refused = crypto_call(emulator, tag, 'decrypt', {'ciphertext': old})
     assert refused.status_code == 422 and 'version 1' in refused.json()['msg']
+    other = create(emulator, 'other-aes')['keyTag']
+    foreign = crypto_call(emulator, other, 'encrypt', {'plaintext': b64(b'foreign')}).json()['data']['ciphertext']
+    mismatched = crypto_call(emulator, tag, 'decrypt', {'ciphertext': foreign})   # another key's version 1
+    assert mismatched.status_code == 400 and 'does not match this key' in mismatched.json()['msg']
     version_status(emulator, tag, 1, 'enable')
     assert crypto_call(emulator, tag, 'decrypt', {'ciphertext': old}).json()['data'] == {'plaintext': b64(b'old')}
     rsa = create(emulator, 'rsa', keyType='RSA2048')['keyTag']

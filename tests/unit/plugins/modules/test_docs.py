@@ -110,3 +110,21 @@ def test_every_module_reads_options_find_compare_act_result_in_that_order(name):
         found = re.findall(r'^    # ---- (\w+)', handle.read(), re.MULTILINE)
     order = [SECTIONS.index(section) for section in found if section in SECTIONS]
     assert order == sorted(order) and {0, 1, 4} <= set(order), found
+
+
+# The inputs that carry a secret, per module ('*': every module). They are no_log in the argument spec, so a task
+# needs no_log: true only where its result holds a secret (kms_key_token's tokens, a decrypted value put into a
+# variable or a templated file); no other option is no_log (Ansible would mask its value in every output).
+SECRET_INPUTS = {'*': {'secret_key'}, 'kms_encrypt': {'content'}}
+
+
+@pytest.mark.parametrize('name', MODULES)
+def test_exactly_the_secret_inputs_are_no_log_in_the_argument_spec(name):
+    from ansible_collections.ncloud.kms.plugins.module_utils.connection import connection_argument_spec
+    module = plugin('modules', name)
+    module_class = next(value for value in vars(module).values()
+                        if isinstance(value, type) and value.__module__ == module.__name__ and
+                        hasattr(value, 'argument_spec'))
+    spec = dict(connection_argument_spec(), **module_class.argument_spec)
+    no_log = set(option for option, facts in spec.items() if facts.get('no_log'))
+    assert no_log == SECRET_INPUTS['*'] | SECRET_INPUTS.get(name, set())

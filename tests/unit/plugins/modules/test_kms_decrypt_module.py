@@ -5,9 +5,13 @@
 content; a damaged envelope never replaces dest; the content is never in the result."""
 
 import base64
+import errno
 import json
+import os
 
 import pytest
+
+from ansible.module_utils import basic
 
 from ansible_collections.ncloud.kms.plugins.module_utils import crypto
 from ansible_collections.ncloud.kms.plugins.module_utils.envelope import seal
@@ -23,6 +27,9 @@ BAD_INPUT = [
     ({'src': '/etc/hostname', 'dest': '/tmp/out'}, 'one of the following is required: key_name, key_tag'),
     ({'src': '/etc/hostname', 'dest': '/tmp/out', 'key_name': 'app'}, 'src /etc/hostname is not a valid ciphertext'),
     ({'src': '/etc/hostname', 'dest': '/tmp/out', 'key_name': 'app', 'context': 'c' * 51}, 'context must be at most 50'),
+    ({'src': '/etc/hostname', 'dest': '/tmp', 'key_name': 'app'}, 'dest /tmp is a folder: name the file to write'),
+    ({'src': '/etc/hostname', 'dest': '/nonexistent/out', 'key_name': 'app'},
+     'dest /nonexistent/out cannot be written: its folder /nonexistent does not exist'),
 ]
 
 
@@ -52,6 +59,56 @@ def test_a_ciphertext_file_is_written_once(tmp_path):
     crypto._DECRYPTED.clear()
     result = run_module(KmsDecrypt, args, ScriptedClient(('LIST', None, [KEY]), decrypted(MARKER)))
     assert result['changed'] is False and result['actions'] == []
+
+
+def test_an_immutable_or_read_only_dest_fails_naming_dest_before_any_request(tmp_path, monkeypatch):
+    src, dest = tmp_path / 'pw.ncpkms', tmp_path / 'pw.txt'
+    src.write_text(SEALED + '\n')
+    dest.write_text('old')
+    real_open, real_access = os.open, os.access
+
+    def refusing_open(path, flags, *mode):
+        if str(path) == str(dest) and flags & os.O_WRONLY:
+            raise OSError(errno.EPERM, 'Operation not permitted')
+        return real_open(path, flags, *mode)
+    monkeypatch.setattr(os, 'open', refusing_open)
+    args = {'src': str(src), 'dest': str(dest), 'key_name': 'app'}
+    client = ScriptedClient()
+    with pytest.raises(ModuleFailed) as caught:
+        run_module(KmsDecrypt, args, client)
+    assert caught.value.result['msg'] == ('dest %s cannot be replaced: Operation not permitted (an immutable file, '
+                                          'see lsattr, or a read-only file system)' % dest)
+    monkeypatch.setattr(os, 'open', real_open)
+    monkeypatch.setattr(os, 'access', lambda path, mode: False if str(path) == str(tmp_path) else real_access(path, mode))
+    with pytest.raises(ModuleFailed) as caught:
+        run_module(KmsDecrypt, args, client)
+    assert caught.value.result['msg'].startswith('dest %s cannot be written: its folder %s is read-only' % (dest, tmp_path))
+    assert client.calls == [] and dest.read_text() == 'old'
+
+
+def test_a_missing_folder_of_dest_warns_in_check_mode(tmp_path):
+    src = tmp_path / 'pw.ncpkms'
+    src.write_text(SEALED + '\n')
+    args = {'src': str(src), 'dest': str(tmp_path / 'later' / 'pw.txt'), 'key_name': 'app'}
+    result = run_module(KmsDecrypt, args, ScriptedClient(('LIST', None, [KEY]), decrypted(MARKER)), check_mode=True)
+    assert result['changed'] and 'its folder %s does not exist. In check mode' % (tmp_path / 'later') in result['warnings'][0]
+
+
+def test_a_move_that_fails_names_dest_not_the_temporary_file(tmp_path, monkeypatch):
+    src, dest = tmp_path / 'pw.ncpkms', tmp_path / 'pw.txt'
+    src.write_text(SEALED + '\n')
+
+    def failing_move(self, temp, target, *args, **kwargs):
+        try:
+            raise OSError(errno.EPERM, 'Operation not permitted', temp)
+        except OSError as exc:
+            raise Exception('Could not replace %r with %r.' % (target, temp)) from exc
+    monkeypatch.setattr(basic.AnsibleModule, 'atomic_move', failing_move)
+    with pytest.raises(ModuleFailed) as caught:
+        run_module(KmsDecrypt, {'src': str(src), 'dest': str(dest), 'key_name': 'app'},
+                   ScriptedClient(('LIST', None, [KEY]), decrypted(MARKER)))
+    assert caught.value.result['msg'] == '%s cannot be written: Operation not permitted' % dest
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['pw.ncpkms']
 
 
 def test_an_envelope_is_decrypted_in_one_call_and_a_damaged_one_never_replaces_dest(tmp_path):

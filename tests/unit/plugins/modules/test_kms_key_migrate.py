@@ -89,14 +89,22 @@ def test_a_key_already_in_the_target_is_left_alone():
     assert result['changed'] is False and result['key']['key_tag'] == 'kr-t'
 
 
-@pytest.mark.parametrize('disable, actions', [(False, ['migrate to KR']),
-                                              (True, ['disable', 'migrate to KR', 'enable in KR'])])
-def test_a_key_found_nowhere_in_check_mode_is_predicted_as_migrated(disable, actions):
+def test_a_key_found_nowhere_in_check_mode_is_predicted_as_disabled_migrated_and_enabled():
     clients = boundaries([('LIST', None, [])], [('LIST', None, [])], [('LIST', None, [])])
-    result = run_module(KmsKeyMigrate, {'name': 'app', 'target_region': 'KR', 'disable_for_migration': disable},
+    result = run_module(KmsKeyMigrate, {'name': 'app', 'target_region': 'KR', 'disable_for_migration': True},
                         clients, check_mode=True)
-    assert result['changed'] is True and result['actions'] == actions and result['key'] == {}
+    assert result['changed'] is True and result['key'] == {}
+    assert result['actions'] == ['disable', 'migrate to KR', 'enable in KR']
     assert 'the prediction cannot be exact' in result['warnings'][0]
+
+
+def test_a_key_found_nowhere_in_check_mode_without_disable_for_migration_fails_as_the_real_run_would():
+    clients = boundaries([('LIST', None, [])], [('LIST', None, [])], [('LIST', None, [])])
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(KmsKeyMigrate, {'name': 'app', 'target_region': 'KR'}, clients, check_mode=True)
+    assert 'a new key is enabled and NCP migrates only disabled keys, so the real run would fail here: set ' \
+           'disable_for_migration: true' in failed.value.result['msg']
+    assert failed.value.result['actions'] == []
 
 
 def test_a_kr_tag_is_looked_for_in_kr_only_and_a_jpn_tag_cannot_move():
