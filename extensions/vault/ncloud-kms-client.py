@@ -170,8 +170,7 @@ class Kms(object):
             from ansible_collections.ncloud.kms.plugins.module_utils.client import CryptoError, KmsApiError
             from ansible_collections.ncloud.kms.plugins.module_utils.connection import CONNECTION_OPTIONS
             from ansible_collections.ncloud.kms.plugins.module_utils.crypto import KmsCrypto, encode_context
-            from ansible_collections.ncloud.kms.plugins.module_utils.keys import KeyConflict
-            from ansible_collections.ncloud.kms.plugins.module_utils.selector import KeySelector
+            from ansible_collections.ncloud.kms.plugins.module_utils.selector import KeyConflict, KeySelector
             from ansible_collections.ncloud.kms.plugins.plugin_utils.controller import decrypt_texts, open_connection
         except ImportError as exc:
             raise ClientError('run the client from the installed collection (.../ansible_collections/ncloud/kms/'

@@ -106,7 +106,7 @@ from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import CryptoError, encode_context, to_b64
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import KeyConflict
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import KeyConflict
 from ansible_collections.ncloud.kms.plugins.plugin_utils.controller import (
     decrypt_texts, empty_means_unset, open_connection, plugin_selector,
 )

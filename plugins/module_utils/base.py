@@ -31,9 +31,9 @@ from ansible.module_utils.errors import AnsibleFallbackNotFound
 from ansible_collections.ncloud.kms.plugins.module_utils.client import CryptoError, KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import GLOBAL, KmsConnection, connection_argument_spec
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    KeyConflict, find_key, get_token_generator, get_versions, key_path, read_back,
+    get_token_generator, get_versions, key_path, read_back,
 )
-from ansible_collections.ncloud.kms.plugins.module_utils.selector import KeySelector
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import KeyConflict, KeySelector, find_key
 from ansible_collections.ncloud.kms.plugins.module_utils.transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 
 
@@ -352,12 +352,13 @@ class KmsModule(object):
 
     # ---- act -----------------------------------------------------------------------------------
 
-    def send(self, client, change, key=None):
+    def send(self, client, change, key=None, done=None):
         """One write, sent only outside check mode; returns the answer's data or None.
 
-        It counts as a change (``changed``, ``actions``) only once it took effect: in check mode at once,
-        else when the answer arrives, or when ``change.confirm`` shows that a write whose answer was lost
-        holds. A write that failed leaves ``changed`` and ``actions`` as they were.
+        It counts as a change only once it took effect: in check mode at once, else when the answer arrives, or when
+        ``change.confirm`` shows that a write whose answer was lost holds. A write that failed counts as nothing.
+        Counting is ``done(description)`` when given (kms_keys counts each key's writes in its own list, from several
+        threads), else ``changed`` and ``actions`` of the run.
         """
         data = None
         if not self.check_mode:
@@ -367,20 +368,23 @@ class KmsModule(object):
                 if not exc.maybe_applied:
                     raise
                 data = change.confirm(client, key, exc)
-        self.changed = True
-        self.actions.append(change.description)
+        (done or self.count_change)(change.description)
         return data
 
-    def apply(self, client, key, changes):
+    def count_change(self, description):
+        self.changed = True
+        self.actions.append(description)
+
+    def apply(self, client, key, changes, done=None):
         """Apply ``changes`` in order to the key; return the key as it is (or would be) after, None when gone.
 
         In check mode nothing is sent and the record is predicted from what each change sets. Each write
-        goes to the tag the key has at that moment (a rename may answer a new one).
+        goes to the tag the key has at that moment (a rename may answer a new one). ``done``: as for ``send``.
         """
         key = dict(key)
         for change in changes:
             key.update(change.sets)
-            data = self.send(client, change, key)
+            data = self.send(client, change, key, done)
             if change.gone:
                 return None
             if isinstance(data, dict):
@@ -391,13 +395,11 @@ class KmsModule(object):
         """A change on the managed host (a file written): done outside check mode, recorded in both."""
         if not self.check_mode:
             action()
-        self.changed = True
-        self.actions.append(description)
+        self.count_change(description)
 
     def changed_locally(self, description):
         """A local change something else already made (file attributes set by ansible's own helpers)."""
-        self.changed = True
-        self.actions.append(description)
+        self.count_change(description)
 
     def write_file(self, dest, write, private=False):
         """Replace ``dest`` at once: ``write(handle)`` fills a temporary file in the same folder (binary), which is
@@ -456,9 +458,11 @@ class KmsModule(object):
             extra['error'] = error
         self.module.fail_json(msg=msg, changed=self.changed, actions=self.actions, **extra)
 
-    def exit(self, before=None, after=None, **result):
-        if self.module._diff and (before is not None or after is not None):
-            result['diff'] = like_for_like(before or {}, after or {})
+    def exit(self, diff_before=None, diff_after=None, **result):
+        """Exit with the result; ``diff_before`` and ``diff_after`` make the diff (a result may hold its own
+        ``before`` and ``after``, as kms_keys' does)."""
+        if self.module._diff and (diff_before is not None or diff_after is not None):
+            result['diff'] = like_for_like(diff_before or {}, diff_after or {})
         self.module.exit_json(changed=self.changed, actions=self.actions, **result)
 
     def run(self):
@@ -488,4 +492,4 @@ class KmsModule(object):
                         exception=traceback.format_exc())
         finally:
             module.connection.close()
-        module.exit(before=before, after=after, **result)
+        module.exit(before, after, **result)

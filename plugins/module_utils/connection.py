@@ -74,36 +74,6 @@ def connection_argument_spec():
     return spec
 
 
-# The region option: unset follows the key (global first, else the one isolation boundary that has it);
-# 'global' restricts a task to the global boundary; KR and JPN select an isolation boundary.
-REGION_CHOICES = ['global'] + list(REGIONS)
-
-# Tags say where their key lives (doc, API v3): region-isolation tags carry a prefix; case is ignored.
-TAG_PREFIXES = {'KR': 'kr-', 'JPN': 'jpn-'}
-UNPREFIXED = 'unprefixed'   # a tag without a region prefix: a global key, or an older key of any boundary
-
-
-def tag_region(key_tag):
-    """The isolation boundary a tag's prefix names, or UNPREFIXED."""
-    lowered = key_tag.lower()
-    return next((region for region, prefix in TAG_PREFIXES.items() if lowered.startswith(prefix)), UNPREFIXED)
-
-
-def option_region(option):
-    """The boundary a region option names (None and 'global' are both the global boundary)."""
-    return GLOBAL if option in (None, 'global') else option
-
-
-def tag_contradiction(key_tag, option):
-    """The message when a region option contradicts a tag's prefix, else None."""
-    prefixed = tag_region(key_tag)
-    if option is None or prefixed == UNPREFIXED or option == prefixed:
-        return None
-    return ('region %s contradicts key_tag %s, whose prefix %s names a key of the %s boundary: leave out region '
-            '(the prefix says where the key lives) or give the tag of the %s key'
-            % (option, key_tag, TAG_PREFIXES[prefixed], prefixed, option))
-
-
 def boundary_name(region):
     return 'global' if region is GLOBAL else region
 

@@ -11,7 +11,7 @@ request, items are batched into as few requests as the limits allow (an array re
 more than one item), and nothing raised here holds a plaintext: errors name items by position.
 
 Within one process (a module run, or a lookup's worker), a ciphertext already decrypted with the same key
-and context is not sent again (and ``keys.locate_names(..., remember=True)`` resolves a key name once).
+and context is not sent again (and ``selector.locate_names(..., remember=True)`` resolves a key name once).
 """
 
 import base64
@@ -32,7 +32,7 @@ ENCRYPTING_TYPES = ('AES256', 'RSA2048')
 PUBLIC_KEY_TYPES = ('RSA2048', 'ECDSA')
 CIPHERTEXT = re.compile(r'^ncpkms:v(\d+):([A-Za-z0-9+/_-]+={0,2})$')
 
-# Per process: (endpoint, access key, tag, context, ciphertext) -> bytes. Key names are remembered by keys.locate_names.
+# Per process: (endpoint, access key, tag, context, ciphertext) -> bytes. Key names are remembered by selector.locate_names.
 _DECRYPTED = {}
 # Per process: (endpoint, access key, tag, version) -> PEM public key.
 _PUBLIC_KEYS = {}

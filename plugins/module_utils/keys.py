@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: ncloud.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading KMS keys: name rules, paging, the one way to find a key, and the returned records.
+"""Reading KMS keys: plain API reads (a key, its settings, pages of the listing, names in a listing) and the
+returned records. Which key a task means (names, regions, the cache) is decided in selector.py.
 
 Internal to ncloud.kms: not an API; names and signatures may change in any release.
 
@@ -9,16 +10,12 @@ Every function here takes a client (``client.KmsClient``), never a module: write
 live in ``base.KmsModule``.
 """
 
-import re
 import time
 
 from urllib.parse import quote
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import INVALID_RESPONSE, KmsApiError, build_uri
-from ansible_collections.ncloud.kms.plugins.module_utils.connection import GLOBAL, option_region, other_boundaries
 
-NAME_MIN, NAME_MAX = 3, 15
-NAME_CHARS = re.compile(r'^[A-Za-z0-9_-]+$')
 MEMO_MAX = 100
 ROTATION_PERIOD_RANGE = (1, 730)
 KEY_TYPES = ['AES256', 'RSA2048', 'ECDSA']
@@ -49,17 +46,6 @@ RECORD_FIELDS = (
     ('allowedIpList', 'allowed_ips', False),
     ('hasTokenGenerator', 'token_generator', False),   # ours, from reading the token generator (get_token_generator)
 )
-
-
-def name_problem(name, option='name'):
-    """The broken name rule as a message naming the option, or None for a valid name."""
-    if not NAME_MIN <= len(name) <= NAME_MAX:
-        return '%s must be %d to %d characters long; %r has %d' % (option, NAME_MIN, NAME_MAX, name, len(name))
-    if not NAME_CHARS.match(name):
-        return '%s may hold only letters, digits, "-" and "_"; %r has other characters' % (option, name)
-    if not name[0].isalpha():
-        return '%s must start with a letter; %r starts with %r' % (option, name, name[0])
-    return None
 
 
 def iso_utc(milliseconds):
@@ -284,115 +270,7 @@ def first_field(places, names):
     return None
 
 
-# ---- finding a key -------------------------------------------------------------------------------
-
-# Per process: (global endpoint, access key, region option, names) -> (found, region), for callers that ask to
-# remember (the lookup).
-_REMEMBERED_NAMES = {}
-
-
-def find_key(client, name=None, key_tag=None, full=False, trust_tag=False):
-    """The key in one boundary by tag, else by name, or None.
-
-    - By tag: one GET (a miss is confirmed by listing); with ``trust_tag`` no call at all, the record is
-      just the tag (the crypto call that follows checks it).
-    - By name (regardless of case): list pages only until the name is met. ``full`` reads the found key's full
-      record (one more GET).
-    """
-    if key_tag is not None:
-        return {'keyTag': key_tag} if trust_tag else get_key(client, key_tag)
-    found = find_named(client, [name]).get(name)
-    return full_record(client, found) if full else found
-
-
-def locate_names(client_of, names, option, site, remember=False, cache=None):
-    """The one rule for finding a task's key by name: ``({name asked: list record}, region, warnings)``.
-
-    ``option`` is the region option: KR or JPN look there, 'global' only in the global boundary, and unset
-    follows the key (``follow_names``): global first, else the one isolation boundary of the site that has it,
-    else nothing (a new key goes to the global boundary). ``warnings`` say where a key was found away from the
-    global boundary, and when a stored name differs from the asked one only in case (NCP treats them as one name).
-    ``remember``: a name found once is not looked for again in this process (the lookup's workers).
-    ``cache`` (a ``key_cache.KeyCache``): a single name is first tried at the tag remembered for it (one read),
-    and what the listing found is remembered.
-    """
-    memory = (client_of(GLOBAL).base_url, client_of(GLOBAL).access_key, option, tuple(names))
-    if remember and memory in _REMEMBERED_NAMES:
-        found, region = _REMEMBERED_NAMES[memory]
-        return found, region, []
-    cached = cache is not None and len(names) == 1 and cached_key(client_of, cache, names[0], option)
-    if cached:
-        found, region = {names[0]: cached[0]}, cached[1]
-    elif option is None:
-        found, region = follow_names(client_of, names, other_boundaries(site, GLOBAL))
-    else:
-        region = option_region(option)
-        found = find_named(client_of(region), names)
-    if cache is not None and len(names) == 1 and not cached:
-        remember_in_cache(client_of, cache, names[0], found.get(names[0]), region)
-    if found and remember:
-        _REMEMBERED_NAMES[memory] = (found, region)
-    return found, region, location_warnings(found, region, option)
-
-
-def cached_key(client_of, cache, name, option):
-    """``(full record, region)`` of the key the cache remembers for a name, when one read confirms it: the answer
-    carries the same name (regardless of case) in the same boundary, at the same endpoint. Else None.
-
-    Only an entry of the boundary the region rule looks in first is used: global for a task without region
-    (a global key of that name would win over an isolation one), the named boundary otherwise.
-    """
-    entry = cache.get(client_of(GLOBAL).base_url, name)
-    if entry is None:
-        return None
-    tag, region, endpoint = entry
-    if region != option_region(option):
-        return None
-    client = client_of(region)
-    if client.base_url != endpoint:
-        return None
-    try:
-        key = client.request('GET', key_path(tag))
-    except KmsApiError as exc:
-        if exc.status in NOT_FOUND_STATUSES:
-            return None
-        raise
-    if not isinstance(key, dict) or str(key.get('keyName')).lower() != name.lower() or 'keyTag' not in key:
-        return None
-    return key, region
-
-
-def remember_in_cache(client_of, cache, name, key, region):
-    if key is None:
-        cache.drop(client_of(GLOBAL).base_url, name)
-    else:
-        cache.put(client_of(GLOBAL).base_url, name, key, region, client_of(region).base_url)
-
-
-class LocationWarning(str):
-    """A warning that the region rule found a name's key away from the global boundary (a task that changes nothing
-    may leave it unsaid: kms_key on the re-run of a create-then-migrate playbook)."""
-
-
-def location_warnings(found, region, option):
-    warnings = []
-    if found and option is None and region is not GLOBAL:
-        key = next(iter(found.values()))
-        warnings.append(LocationWarning(
-            'no key named %s in the global boundary; the %s boundary has it (key_tag %s), so this task uses that key. '
-            'Give region: %s to say so, or region: global to use only global keys'
-            % (key['keyName'], region, key['keyTag'], region)))
-    for asked, key in found.items():
-        if key.get('keyName') != asked:
-            warnings.append(case_warning(asked, key))
-    return warnings
-
-
-def case_warning(asked, key):
-    """What a task is told when the name it gives differs from the key's only in case."""
-    return ('the task names %s and the key is stored as %s: NCP treats them as one name (names are unique regardless '
-            'of case), so this task uses key_tag %s and renames nothing' % (asked, key['keyName'], key['keyTag']))
-
+# ---- reading keys by name (the rules of which key a task means are in selector.py) ----------------
 
 def find_named(client, names):
     """In one listing, the list record of each of ``names`` that a key has, keyed by the name asked for. Names
@@ -411,40 +289,28 @@ def find_named(client, names):
 def find_named_each(clients, names, keep_errors=False):
     """``find_named`` in each client's boundary, the listings at the same time; in the clients' order. The
     clients are made by the caller, before the threads. ``keep_errors``: an API error is returned in its place."""
-    def look(client):
+    return at_once(lambda client: find_named(client, names), clients, len(clients), keep_errors)
+
+
+PARALLEL_KEYS = 8   # reads and writes of different keys at the same time (kms_keys): the HTTP pool's size per endpoint
+
+
+def at_once(work, items, bound=PARALLEL_KEYS, keep_errors=False):
+    """``[work(item)]`` in the items' order, at most ``bound`` at the same time (each call with the client's retry
+    policy). ``keep_errors``: an exception is returned in its place instead of raised, for the caller to report
+    with the item it belongs to."""
+    def guarded(item):
         try:
-            return find_named(client, names)
-        except KmsApiError as exc:
+            return work(item)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
             if not keep_errors:
                 raise
             return exc
-    if not clients:
-        return []
+    if len(items) < 2:
+        return [guarded(item) for item in items]
     from concurrent.futures import ThreadPoolExecutor  # only on this path: a task that finds its key needs no thread
-    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
-        return list(pool.map(look, clients))
-
-
-class KeyConflict(Exception):
-    """The name a task gave is in more than one place it could mean."""
-
-
-def follow_names(client_of, names, regions):
-    """``({name: list record}, region)``: the names in the global boundary; when none is there, in the one
-    isolation boundary of ``regions`` that has one (those listings run at the same time); when none has it,
-    ``({}, GLOBAL)``. Two isolation boundaries holding a name: ``KeyConflict``."""
-    found = find_named(client_of(GLOBAL), names)
-    if found or not regions:
-        return found, GLOBAL
-    results = find_named_each([client_of(region) for region in regions], names)
-    holders = [(region, named) for region, named in zip(regions, results) if named]
-    if len(holders) > 1:
-        raise KeyConflict('no key named %s in the global boundary, but the %s boundaries each have one (%s): give '
-                          'region to say which key this task is about'
-                          % (names[0], ' and '.join(region for region, unused in holders),
-                             ', '.join('%s in %s' % (describe_key(next(iter(named.values()))), region)
-                                       for region, named in holders)))
-    return (holders[0][1], holders[0][0]) if holders else ({}, GLOBAL)
+    with ThreadPoolExecutor(max_workers=min(bound, len(items))) as pool:
+        return list(pool.map(guarded, items))
 
 
 def full_record(client, found):
@@ -458,7 +324,7 @@ def read_back(client, key):
     """The key as the service holds it now: by tag, else by name (a rename may have changed the tag)."""
     current = get_key(client, key['keyTag'])
     if current is None and key.get('keyName'):
-        current = find_key(client, name=key['keyName'], full=True)
+        current = full_record(client, find_named(client, [key['keyName']]).get(key['keyName']))
     return current
 
 

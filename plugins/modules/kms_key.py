@@ -357,50 +357,14 @@ error:
       sample: a key named app-data already exists
 '''
 
-import ipaddress
-
-from ansible_collections.ncloud.kms.plugins.module_utils.base import (
-    Change, CreateKey, GeneratorChange, KmsModule, status_change,
-)
-from ansible_collections.ncloud.kms.plugins.module_utils.connection import boundary_name, other_boundaries
+from ansible_collections.ncloud.kms.plugins.module_utils.base import Change, CreateKey, KmsModule
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import boundary_name
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
+from ansible_collections.ncloud.kms.plugins.module_utils.key_settings import SETTING_OPTIONS, KeySettings
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
-    KEY_TYPES, MEMO_MAX, PROTECTIONS, ROTATION_PERIOD_RANGE, case_warning, deletion_date, describe_key,
-    find_named_each, full_record, get_acl, get_token_generator, iso_utc, key_record, name_problem,
+    deletion_date, describe_key, full_record, get_acl, get_token_generator, key_record,
 )
-from ansible_collections.ncloud.kms.plugins.module_utils.selector import KEY_SELECTOR
-
-DEFAULT_ROTATION_PERIOD = 90   # days, when automatic rotation is turned on without a period (doc)
-
-# option -> (API field, value for a new key): the options that cannot change after creation.
-IMMUTABLE = (
-    ('key_type', 'keyType', 'AES256'),
-    ('protection', 'protectionType', 'BASIC'),
-    ('convergent', 'isConvergent', False),
-)
-NEW_KEY_ACL = {'isAclEnabled': False, 'allowedIpList': []}   # a new key's IP ACL: off, no address (assumed)
-
-
-class AclChange(Change):
-    """A change of the key's IP ACL. A lost answer is confirmed by reading the ACL; address lists compare as sets."""
-
-    def state_now(self, client, key):
-        return get_acl(client, key['keyTag'])
-
-    def holds_on(self, state):
-        return all(sorted(state.get(field) or []) == sorted(value) if isinstance(value, list) else state.get(field) == value
-                   for field, value in self.sets.items())
-
-    def data_from(self, state):
-        return state
-
-
-def is_ipv4(address):
-    try:
-        ipaddress.IPv4Address(address)
-    except ValueError:
-        return False
-    return True
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import KEY_SELECTOR, case_warning, name_problem
 
 
 class KmsKey(KmsModule):
@@ -408,18 +372,10 @@ class KmsKey(KmsModule):
         KEY_SELECTOR,
         rename_from=dict(type='str'),
         state=dict(type='str', default='present', choices=['present', 'absent']),
-        enabled=dict(type='bool'),
-        key_type=dict(type='str', choices=KEY_TYPES),
-        protection=dict(type='str', choices=PROTECTIONS),
-        convergent=dict(type='bool'),
-        auto_rotation=dict(type='bool'),
-        rotation_period=dict(type='int'),
-        memo=dict(type='str'),
         force_delete=dict(type='bool', default=False),
-        ip_acl=dict(type='bool'),
-        allowed_ips=dict(type='list', elements='str'),
         purge_allowed_ips=dict(type='bool', default=True),
         token_generator=dict(type='bool', no_log=False),
+        **SETTING_OPTIONS
     )
     module_kwargs = dict(required_one_of=[('name', 'key_tag')], mutually_exclusive=[('rename_from', 'key_tag')],
                          required_by={'rename_from': 'name'})
@@ -428,6 +384,7 @@ class KmsKey(KmsModule):
 
     def validate(self):
         p = self.params
+        self.settings = KeySettings(p, self.module.warn, self.check_mode)
         if p['rename_from'] is not None:
             problem = name_problem(p['rename_from'], 'rename_from')
             if problem:
@@ -437,32 +394,17 @@ class KmsKey(KmsModule):
             if p['rename_from'].lower() == p['name'].lower():
                 self.fail('rename_from must differ from name, regardless of case (NCP treats names that differ only '
                           'in case as one); got %r and %r' % (p['rename_from'], p['name']))
-        if p['convergent'] and p['key_type'] not in (None, 'AES256'):
-            self.fail('convergent=true is only allowed with key_type=AES256; got key_type=%s' % p['key_type'])
-        period = p['rotation_period']
-        if period is not None and not ROTATION_PERIOD_RANGE[0] <= period <= ROTATION_PERIOD_RANGE[1]:
-            self.fail('rotation_period must be between %d and %d days; got %d' % (ROTATION_PERIOD_RANGE + (period,)))
-        if period is not None and p['auto_rotation'] is False:
-            self.fail('rotation_period needs auto_rotation=true: the period applies only to automatic rotation, and the '
-                      'task sets auto_rotation: false')
-        if p['memo'] is not None and len(p['memo']) > MEMO_MAX:
-            self.fail('memo must be at most %d characters; got %d' % (MEMO_MAX, len(p['memo'])))
-        for address in p['allowed_ips'] or []:
-            if not is_ipv4(address):
-                self.fail('allowed_ips must hold IPv4 addresses such as 10.0.1.15 (NCP\'s IP ACL takes no CIDR, IPv6 or '
-                          '"*"); got %r' % address)
-        if p['state'] == 'absent' and (self.acl_asked() or p['token_generator'] is not None):
+        problem = self.settings.problem()
+        if problem:
+            self.fail(problem)
+        if p['state'] == 'absent' and (self.settings.acl_asked() or p['token_generator'] is not None):
             self.fail('ip_acl, allowed_ips and token_generator need state=present: they set up a key that stays, and '
                       'state=absent deletes it')
-
-    def acl_asked(self):
-        return self.params['ip_acl'] is not None or self.params['allowed_ips'] is not None
 
     # ---- find ----------------------------------------------------------------------------------
 
     def needs_full_record(self):
-        p = self.params
-        return p['state'] == 'present' and any(p[o] is not None for o in ('memo', 'auto_rotation', 'rotation_period'))
+        return self.params['state'] == 'present' and self.settings.needs_full_record()
 
     def find(self):
         """The key by tag, by name, or (with rename_from) by name else by its former name: one listing.
@@ -487,128 +429,13 @@ class KmsKey(KmsModule):
         generator (one GET) when the task gives token_generator."""
         if key is None:
             return key
-        if self.acl_asked():
+        if self.settings.acl_asked():
             key = dict(key, **get_acl(client, key['keyTag']))
         if self.params['token_generator'] is not None:
             key = dict(key, hasTokenGenerator=get_token_generator(client, key['keyTag']) is not None)
         return key
 
-    def warn_if_elsewhere(self, outcome):
-        """The name is not in the addressed boundary: say so when another boundary of the site has it."""
-        p = self.params
-        if p['name'] is None or p['region'] is None:
-            return  # without region, locate has looked in every boundary already
-        here = boundary_name(self.region)
-        regions = other_boundaries(p['site'], self.region)
-        answers = find_named_each([self.client(region) for region in regions], [p['name']], keep_errors=True)
-        for region, answer in zip(regions, answers):
-            key = answer if isinstance(answer, KmsApiError) else answer.get(p['name'])
-            if isinstance(key, KmsApiError):
-                self.module.warn('no key named %s in the %s boundary; looking for it in %s failed too: %s'
-                                 % (p['name'], here, boundary_name(region), key))
-            elif key is not None:
-                hint = 'leave out region or give region: global' if region is None else 'give region: %s' % region
-                self.module.warn('no key named %s in the %s boundary, but the %s boundary has one (key_tag %s): %s. '
-                                 'To manage that key, %s.' % (p['name'], here, boundary_name(region), key['keyTag'],
-                                                              outcome, hint))
-
     # ---- compare -------------------------------------------------------------------------------
-
-    def check_rotation_period(self, key):
-        """A period alone is valid when the key rotates automatically (or the task turns that on)."""
-        p = self.params
-        if p['rotation_period'] is None or p['auto_rotation'] is True or (key and key.get('isAutoRotation')):
-            return
-        which = ('%s has auto rotation off' % describe_key(key)) if key else 'a new key has auto rotation off'
-        self.fail('rotation_period needs auto_rotation=true: the period applies only to automatic rotation, %s and '
-                  'the task does not turn it on (add auto_rotation: true)' % which)
-
-    def check_immutable(self, key):
-        for option, field, unused in IMMUTABLE:
-            wanted = self.params[option]
-            if wanted is not None and field in key and key[field] != wanted:
-                self.fail('%s cannot change after creation: key %s (%s) has %s=%s, the task asks for %s. '
-                          'Create a new key instead.' % (option, key['keyName'], key['keyTag'], option, key[field], wanted))
-
-    def planned_changes(self, key):
-        p = self.params
-        changes = []
-        status = key['status']
-        enabled = p['enabled']
-        if status == 'REVOKE':
-            changes.append(Change('cancel deletion', 'POST', 'cancel-deletion', sets={'status': 'DISABLE', 'destroyDate': None}))
-            status = 'DISABLE'
-            enabled = enabled is not False
-        if p['name'] is not None and key['keyName'].lower() != p['name'].lower():
-            changes.append(Change('rename', 'PUT', 'name', body={'keyName': p['name']}, sets={'keyName': p['name']}))
-        if enabled is True and status != 'ENABLE':
-            changes.append(status_change('enable', 'ENABLE'))
-        changes.extend(self.settings_changes_on(key, 'ENABLE' if enabled is True else status))
-        if enabled is False and status == 'ENABLE':
-            changes.append(status_change('disable', 'DISABLE'))
-        if p['memo'] is not None and (key.get('memo') or '') != p['memo']:
-            changes.append(Change('set memo', 'PUT', 'memo', body={'memo': p['memo']}, sets={'memo': p['memo']}))
-        if p['auto_rotation'] is True and not key.get('isAutoRotation'):
-            # A period of 0 (or none) means not set: NCP then rotates every 90 days.
-            period = {} if key.get('rotationPeriod') else {'rotationPeriod': DEFAULT_ROTATION_PERIOD}
-            changes.append(Change('enable auto rotation', 'POST', 'enable-auto-rotation',
-                                  sets=dict(period, isAutoRotation=True)))
-        if p['auto_rotation'] is False and key.get('isAutoRotation'):
-            changes.append(Change('disable auto rotation', 'POST', 'disable-auto-rotation',
-                                  sets={'isAutoRotation': False, 'nextRotationDate': None}))
-        if p['rotation_period'] is not None and key.get('rotationPeriod') != p['rotation_period']:
-            changes.append(Change('set rotation period', 'PUT', 'rotation-period',
-                                  body={'rotationPeriod': p['rotation_period']}, sets={'rotationPeriod': p['rotation_period']}))
-        return changes
-
-    def settings_changes_on(self, key, status):
-        """The IP ACL and token generator changes, made while the key is ``status`` (before a disable of the same
-        task, after an enable): NCP changes them on an enabled key only, so any other status fails before any write."""
-        changes = self.acl_changes(key) + self.generator_changes(key)
-        if changes and status != 'ENABLE':
-            self.fail('%s is %s, and NCP changes the IP ACL and the token generator of an enabled key only: give '
-                      'enabled: true in the same task (they are then set after the key is enabled)'
-                      % (describe_key(key), status))
-        return changes
-
-    def generator_changes(self, key):
-        wanted = self.params['token_generator']
-        if wanted is None or wanted == key['hasTokenGenerator']:
-            return []
-        if wanted:
-            return [GeneratorChange('create token generator', 'POST', True)]
-        self.module.warn('token_generator: false discards the token generator of %s: every token it issued stops '
-                         'working, irreversibly%s' % (describe_key(key), ' (check mode: it would)' if self.check_mode else ''))
-        return [GeneratorChange('discard token generator', 'DELETE', False)]
-
-    def acl_changes(self, key):
-        """Addresses added (one call), removed (one call), then the ACL turned on; or turned off first. Adding before
-        removing never leaves the list emptier on the way than at the end."""
-        p = self.params
-        if not self.acl_asked():
-            return []
-        current = key['allowedIpList']
-        given = unique(p['allowed_ips'] or [])
-        wanted = current if p['allowed_ips'] is None else given if p['purge_allowed_ips'] else unique(current + given)
-        added = [address for address in wanted if address not in current]
-        kept = [address for address in current + added if address in wanted]
-        removed = [address for address in current if address not in wanted]
-        turn_on = p['ip_acl'] is True and not key['isAclEnabled']
-        if turn_on and not wanted and p['allowed_ips'] != []:
-            self.fail('ip_acl: true with no address listed applies NCP\'s "All Deny": no address could call the key\'s '
-                      'token-auth APIs. List the addresses in allowed_ips, or give allowed_ips: [] to deny all on purpose')
-        changes = []
-        if p['ip_acl'] is False and key['isAclEnabled']:
-            changes.append(AclChange('disable IP ACL', 'POST', 'acl/disable', sets={'isAclEnabled': False}))
-        if added:
-            changes.append(AclChange('allow %s' % ', '.join(added), 'POST', 'acl', body={'ipList': added},
-                                     sets={'allowedIpList': current + added}))
-        if removed:
-            changes.append(AclChange('disallow %s' % ', '.join(removed), 'DELETE', 'acl', body={'ipList': removed},
-                                     sets={'allowedIpList': kept}))
-        if turn_on:
-            changes.append(AclChange('enable IP ACL', 'POST', 'acl/enable', sets={'isAclEnabled': True}))
-        return changes
 
     def deletion_changes(self, key):
         changes = []
@@ -618,44 +445,16 @@ class KmsKey(KmsModule):
             changes.append(Change('delete now', 'DELETE', None, gone=True))
         return changes
 
-    def create_body(self):
-        p = self.params
-        body = {'keyName': p['name'], 'isAutoRotation': bool(p['auto_rotation'])}
-        for option, field, default in IMMUTABLE:
-            body[field] = default if p[option] is None else p[option]
-        if p['rotation_period'] is not None:
-            body['rotationPeriod'] = p['rotation_period']
-        if p['memo'] is not None:
-            body['memo'] = p['memo']
-        return body
-
-    @staticmethod
-    def predicted_new_key(body):
-        """A new key as check mode reports it: the fields a create answer carries, unknowable ones null."""
-        key = dict.fromkeys(('keyTag', 'keyId', 'nextRotationDate', 'keystoreId', 'registerDate'))
-        key.update(body)
-        key.setdefault('memo', '')
-        key.setdefault('rotationPeriod', DEFAULT_ROTATION_PERIOD)
-        key['status'] = 'ENABLE'
-        return key
-
     # ---- act -----------------------------------------------------------------------------------
 
     def create(self, client):
-        self.check_rotation_period(None)
-        body = self.create_body()
-        new_settings = dict(NEW_KEY_ACL, hasTokenGenerator=False)
-        later = self.acl_changes(new_settings) + self.generator_changes(new_settings)   # decided before the create
-        if self.params['enabled'] is False:
-            later.append(status_change('disable', 'DISABLE'))
+        body = self.settings.create_body()
+        later = self.settings.changes_after_create()   # decided (and checked) before the create
         try:
-            key = self.send(client, CreateKey(body)) or self.predicted_new_key(body)
+            key = self.send(client, CreateKey(body)) or self.settings.predicted_new_key(body)
         except KmsApiError as exc:
             return self.created_by_another(client, exc)
-        if self.acl_asked():
-            key = dict(key, **NEW_KEY_ACL)
-        if self.params['token_generator'] is not None:
-            key = dict(key, hasTokenGenerator=False)
+        key = self.settings.with_new_key_settings(key)
         return self.apply(client, key, later) if later else key
 
     def created_by_another(self, client, exc):
@@ -677,13 +476,10 @@ class KmsKey(KmsModule):
         return after
 
     def update(self, client, key):
-        self.check_immutable(key)
-        self.check_rotation_period(key)
+        self.settings.check_existing(key)
         if key['status'] == 'REVOKE':
-            self.module.warn('%s was pending deletion (to be destroyed %s); state=present cancels the deletion%s'
-                             % (describe_key(key), iso_utc(key.get('destroyDate')) or 'in 72 hours',
-                                '' if self.params['enabled'] is False else ' and enables it again'))
-        return self.apply(client, key, self.planned_changes(key))
+            self.module.warn(self.settings.pending_deletion_warning(key, 'state=present'))
+        return self.apply(client, key, self.settings.changes(key))
 
     # ---- result --------------------------------------------------------------------------------
 
@@ -705,10 +501,11 @@ class KmsKey(KmsModule):
             return {'key': {}}, None, None
         if p['state'] == 'absent':
             if found is None:
-                self.warn_if_elsewhere('nothing was deleted')
+                self.selector.warn_if_elsewhere(self.connection, 'nothing was deleted')
             after_key = found and self.delete(client, found)
         elif found is None:
-            self.warn_if_elsewhere('a new key of that name is created in the %s boundary' % boundary_name(self.region))
+            self.selector.warn_if_elsewhere(self.connection, 'a new key of that name is created in the %s boundary'
+                                            % boundary_name(self.region))
             after_key = self.create(client)
         else:
             after_key = self.update(client, found)
@@ -716,11 +513,6 @@ class KmsKey(KmsModule):
             self.module.warn(warning)
         after = key_record(after_key, self.region) if after_key else {}
         return {'key': after}, before, after
-
-
-def unique(addresses):
-    """The addresses in their first order, each once."""
-    return [address for index, address in enumerate(addresses) if address not in addresses[:index]]
 
 
 def main():

@@ -142,8 +142,9 @@ from ansible.utils.vars import combine_vars
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import CryptoError, ciphertext_version, encode_context
 from ansible_collections.ncloud.kms.plugins.module_utils.envelope import is_envelope
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import KeyConflict
-from ansible_collections.ncloud.kms.plugins.module_utils.selector import file_settings_problem, with_file_settings
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import (
+    KeyConflict, file_settings_problem, with_file_settings,
+)
 from ansible_collections.ncloud.kms.plugins.plugin_utils.controller import (
     decrypt_texts, empty_means_unset, open_connection, plugin_selector,
 )

@@ -5,13 +5,13 @@
 
 import pytest
 
-from ansible_collections.ncloud.kms.plugins.module_utils import crypto, keys
+from ansible_collections.ncloud.kms.plugins.module_utils import crypto, selector
 
 
 @pytest.fixture(autouse=True)
 def empty_process_caches():
-    """The plaintexts and public keys a process remembers (crypto) and the names it has warned about (keys). A test
+    """The plaintexts and public keys a process remembers (crypto) and the key names it has resolved (selector). A test
     that clears them again halfway through plays a second run in a new process."""
     crypto._DECRYPTED.clear()
     crypto._PUBLIC_KEYS.clear()
-    keys._REMEMBERED_NAMES.clear()
+    selector._REMEMBERED_NAMES.clear()

@@ -12,7 +12,7 @@ from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiErr
 from ansible_collections.ncloud.kms.plugins.module_utils.crypto import (
     CryptoError, KmsCrypto, batches, check_ciphertexts, encode_context,
 )
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import locate_names
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import locate_names
 
 MARKER = 'PLAINTEXT-MARKER-7f3a'
 

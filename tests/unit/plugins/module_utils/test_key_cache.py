@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
 from ansible_collections.ncloud.kms.plugins.module_utils.key_cache import KeyCache
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import locate_names
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import locate_names
 from ansible_collections.ncloud.kms.tests.unit.plugins.fake_clients import ScriptedClient
 
 APP = {'keyName': 'app', 'keyTag': 't1', 'status': 'ENABLE'}

@@ -6,7 +6,8 @@
 import pytest
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.keys import KeyConflict, find_key, find_named, get_key, iso_utc, locate_names
+from ansible_collections.ncloud.kms.plugins.module_utils.keys import find_named, get_key, iso_utc
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import KeyConflict, find_key, locate_names
 from ansible_collections.ncloud.kms.tests.unit.plugins.fake_clients import ScriptedClient
 
 
