@@ -22,7 +22,7 @@ test-matrix:  ## sanity, units and integration on every supported ansible-core (
 docs:  ## the collection's HTML documentation (antsibull-docs + Sphinx) in docs/build/html
 	tests/utils/docs.sh
 
-bench:  ## API calls, per-task overhead, scaling, parallelism, latency, group_vars secrets, instructions; ratios to ping
+bench:  ## API calls, per-task overhead, scaling, parallelism, latency, group_vars secrets, instructions, kms_keys; ratios to ping
 	"$$(tests/venv.sh)/python" tests/bench/bench.py
 
 reliability:  ## faults with 3 seeds, transport, TLS, 20 forks, secrets scans and bad input, with their figures

@@ -22,6 +22,17 @@ options:
     description:
       - Return only the key with this tag (one API read, always the full record).
     type: str
+  scope:
+    description:
+      - Return only keys whose names match, as M(ncloud.kms.kms_keys) takes its O(ncloud.kms.kms_keys#module:scope).
+    type: dict
+    suboptions:
+      names:
+        description:
+          - Shell-style patterns of key names (C(app-*), C(db-?), C([ab]*)) or plain names, matched regardless of
+            case; a key matching any of them is returned. The boundary is the one O(region) names.
+        type: list
+        elements: str
   status:
     description:
       - Return only keys in this status.
@@ -96,6 +107,12 @@ EXAMPLES = r'''
     name: app-data
     details: true
   register: app_key
+
+- name: Read two keys by name and every key whose name starts with app-
+  ncloud.kms.kms_key_info:
+    scope:
+      names: [billing, reports, 'app-*']
+  register: some_keys
 
 - name: Read one key by tag
   ncloud.kms.kms_key_info:
@@ -306,7 +323,7 @@ from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
     DAY_MS, STATUSES, all_keys, get_acl, get_activities, get_key, get_last_use, get_versions, key_record,
     version_record,
 )
-from ansible_collections.ncloud.kms.plugins.module_utils.selector import KEY_SELECTOR
+from ansible_collections.ncloud.kms.plugins.module_utils.selector import KEY_SELECTOR, name_matches, pattern_problem
 
 # option, lowest, highest: the usage options' ranges (activity hours: a year at most, assumed).
 USAGE_RANGES = (('activity_hours', 1, 8760), ('activity_limit', 1, 10000), ('unused_for_days', 1, 3650))
@@ -326,11 +343,16 @@ class KmsKeyInfo(KmsModule):
         activity_hours=dict(type='int'),
         activity_limit=dict(type='int', default=100),
         unused_for_days=dict(type='int'),
+        scope=dict(type='dict', options=dict(names=dict(type='list', elements='str'))),
     )
 
     # ---- options -------------------------------------------------------------------------------
 
     def validate(self):
+        for pattern in self.scope_names() or []:
+            problem = pattern_problem(pattern)
+            if problem:
+                self.fail(problem)
         for option, low, high in USAGE_RANGES:
             value = self.params[option]
             if value is not None and not low <= value <= high:
@@ -348,7 +370,11 @@ class KmsKeyInfo(KmsModule):
             found = self.selector.find(self.connection)
             same_name = found and (p['name'] is None or str(found.get('keyName')).lower() == p['name'].lower())
             keys = [found] if same_name else []
-        return [key for key in keys if p['status'] in (None, key.get('status'))]
+        return [key for key in keys if p['status'] in (None, key.get('status'))
+                and name_matches(key.get('keyName'), self.scope_names())]
+
+    def scope_names(self):
+        return (self.params['scope'] or {}).get('names')
 
     # ---- compare and act: nothing to change, it only reads ----------------------------------------
 

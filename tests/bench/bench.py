@@ -48,6 +48,7 @@ main()
 """
 FLOOR_TARGET = 1.10      # a no-change kms_key task against the floor, by instructions and in the 50-task play
 INFO_TASK_TARGET = 2.5   # kms_key_info of 10,000 keys as a registered task against a one-task ping play
+KEYSTORE_TARGET = 2.0    # a no-change kms_keys task over 100 keys against one no-change kms_key task
 
 # Minimum API calls from the kms_key and kms_key_migrate issues (one list page per boundary).
 SCENARIOS = (
@@ -358,6 +359,80 @@ class Bench(object):
 
     # ---- 7. instructions behind sections 2 and 3 -----------------------------------------------------------
 
+    # ---- 8. a keystore in one task (kms_keys) -------------------------------------------------------------
+
+    def keystore_plays(self, size):
+        """The plays of section 8 for ``size`` keys named ks-0000...: kms_keys with the list (entries with a memo: one
+        read a key; without: the listing alone), the same list with 10 memos changed (two versions, run in turn so
+        that each run changes 10 keys), a loop of kms_key tasks over the list, and one kms_key task."""
+        names = ['ks-%04d' % number for number in range(size)]
+
+        def config(memo_of_first_ten=None, memo=True):
+            return [dict({'name': name, 'region': 'global'},
+                         **({'memo': memo_of_first_ten if memo_of_first_ten and index < 10 else 'keystore'} if memo else {}))
+                    for index, name in enumerate(names)]
+        plays = {}
+        for label, entries in (('with_memo', config()), ('listing_only', config(memo=False)),
+                               ('changed_a', config('version a')), ('changed_b', config('version b'))):
+            plays[label] = self.write('keys_%s_%d.yml' % (label, size), (
+                '- hosts: localhost\n  gather_facts: false\n  vars:\n    keystore: %s\n  tasks:\n'
+                '    - ncloud.kms.kms_keys:\n        config: "{{ keystore }}"\n') % json.dumps(entries))
+        plays['loop'] = self.write('keys_loop_%d.yml' % size, (
+            '- hosts: localhost\n  gather_facts: false\n  vars:\n    keystore: %s\n  tasks:\n'
+            '    - ncloud.kms.kms_key:\n        name: "{{ item.name }}"\n        region: global\n'
+            '        memo: "{{ item.memo }}"\n      loop: "{{ keystore }}"\n') % json.dumps(config()))
+        plays['one_key'] = self.write('keys_one_%d.yml' % size, (
+            '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - ncloud.kms.kms_key:\n'
+            '        name: ks-0000\n'))
+        return plays
+
+    def keystore(self):
+        """kms_keys over 100 and 1,000 keys taking turns with ping, one no-change kms_key task and (100 keys) a loop
+        of kms_key tasks over the same list; API calls per run; instructions where valgrind is installed."""
+        ping = self.write('ping_one.yml', '- hosts: localhost\n  gather_facts: false\n  tasks:\n    - ansible.builtin.ping:\n')
+        rows = [self.keystore_row(size, ping) for size in (100, 1000)]
+        self.results['keystore'] = {'rows': rows, 'target_vs_one_key': KEYSTORE_TARGET,
+                                    'instructions': self.keystore_instructions()}
+
+    def keystore_row(self, size, ping):
+        """One size's plays taking turns: seconds, API calls and ratios of each."""
+        self.reset()
+        plays = self.keystore_plays(size)
+        self.playbook(plays['with_memo'])
+        self.calls()
+        turn = ['b']
+
+        def changed():
+            turn[0] = 'a' if turn[0] == 'b' else 'b'   # each run changes the 10 memos the run before set
+            return self.playbook(plays['changed_' + turn[0]])
+        actions = [('ping', lambda: self.playbook(ping))]
+        actions += [(label, lambda label=label: self.playbook(plays[label]))
+                    for label in ('one_key', 'with_memo', 'listing_only')]
+        actions.append(('changed_10', changed))
+        if size == 100:
+            actions.append(('loop', lambda: self.playbook(plays['loop'])))
+        timed = self.taking_turns(actions)
+        row = {'keys': size, 'pages': -(-size // 200)}
+        for label, (seconds, calls) in timed.items():
+            row[label + '_s'], row[label + '_calls'] = seconds, calls
+            row[label + '_vs_one_key'] = seconds / timed['one_key'][0]
+            row[label + '_vs_ping'] = seconds / timed['ping'][0]
+        return row
+
+    def keystore_instructions(self):
+        """Millions of instructions of the no-change plays of 100 keys (with a memo) and of one kms_key task."""
+        if not shutil.which('valgrind') or not shutil.which('callgrind_annotate'):
+            return {'skipped': 'valgrind is not installed'}
+        self.reset()
+        plays = self.keystore_plays(100)
+        self.playbook(plays['with_memo'])
+        playbook = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+        env = dict(self.env, PYTHONHASHSEED='0',
+                   ANSIBLE_CONFIG=self.write('polling-once-a-second.cfg', '[defaults]\ninternal_poll_interval = 1\n'))
+        counted = self.callgrind_each([(label, [sys.executable, playbook, '-i', self.inventory, plays[label]], True)
+                                       for label in ('with_memo', 'one_key')], env)
+        return {'kms_keys_100_total': counted['with_memo']['total'], 'kms_key_one_total': counted['one_key']['total']}
+
     def instructions(self):
         """Instructions (valgrind's callgrind), where timings drift by more than the effects measured: they repeat
         within 0.1% whatever else the machine does. Section 2's figure: one ping run and one no-change kms_key run
@@ -540,7 +615,39 @@ def report(results):
               % sec['envelope_100mb_peak_mb']]
     lines += ['', '### 7. Instructions (valgrind\'s callgrind; the 50-task play from plays of 1 and 3 tasks)', '']
     lines += instruction_lines(results['instructions'])
+    lines += keystore_lines(results['keystore'])
     return '\n'.join(lines)
+
+
+def keystore_lines(section):
+    rows, target = section['rows'], section['target_vs_one_key']
+    lines = ['', '### 8. A keystore in one task: kms_keys, no change and 10 changed (one-task plays taking turns; '
+             'ratios to one no-change kms_key task and to ping)', '',
+             '| keys | play | API calls (listing pages + reads) | ratio to one kms_key task | ratio to ping |',
+             '|---|---|---|---|---|']
+    for row in rows:
+        for label, what, aim in (
+                ('one_key', 'one kms_key task, no change', ''),
+                ('with_memo', 'kms_keys, no change, entries with a memo', ' (target <= %.1f)' % target),
+                ('listing_only', 'kms_keys, no change, entries without memo', ''),
+                ('changed_10', 'kms_keys, 10 memos changed', ''),
+                ('loop', 'a loop of kms_key tasks over the list', '')):
+            if label + '_s' in row:
+                lines.append('| %d | %s | %d (%d pages) | %.2f%s | %.2f |' % (
+                    row['keys'], what, row[label + '_calls'], row['pages'], row[label + '_vs_one_key'], aim,
+                    row[label + '_vs_ping']))
+    first = rows[0]
+    if 'loop_s' in first:
+        lines += ['', 'kms_keys over %d keys is %.0fx faster than the loop of kms_key tasks.'
+                  % (first['keys'], first['loop_s'] / first['with_memo_s'])]
+    counted = section['instructions']
+    if 'skipped' in counted:
+        lines += ['', 'Instructions: skipped, %s.' % counted['skipped']]
+    else:
+        lines += ['', 'Instructions: kms_keys over 100 keys %.0f M, one kms_key task %.0f M (%.2fx).' % (
+            counted['kms_keys_100_total'], counted['kms_key_one_total'],
+            counted['kms_keys_100_total'] / counted['kms_key_one_total'])]
+    return lines
 
 
 def instruction_lines(row):
@@ -576,7 +683,7 @@ def instruction_lines(row):
         '| of which the module process | %s | %s | |' % (millions(ping_module), millions(info_module))]
 
 
-SECTIONS = ('api_calls', 'overhead', 'scaling', 'parallel', 'latency', 'secrets', 'instructions')
+SECTIONS = ('api_calls', 'overhead', 'scaling', 'parallel', 'latency', 'secrets', 'instructions', 'keystore')
 
 
 def main():

@@ -168,6 +168,47 @@ PY
     fi
 }
 
+expect_changes() {
+    # expect_changes N LOG COMMAND...: run an ansible-playbook command into LOG; its recap must say changed=N.
+    local want="$1" log="$2" got
+    shift 2
+    "$@" | tee "$log"
+    got="$(changed_count "$log")"
+    if [ "$got" != "$want" ]; then
+        echo "FAIL: $* reported changed=$got; expected $want" >&2
+        exit 1
+    fi
+}
+
+keystore_guide() {
+    # The steps of the guide "Adopt an existing keystore" (docs/docsite/rst/keystore.rst), on the keys the demo made:
+    # gather them into a vars file, apply it with --check --diff (no change), change one key in the file and apply
+    # (one change, then none), make a key outside the file, and see it with overridden --check --diff.
+    local dir="$DEMO_WORK/keystore" file
+    file="$dir/group_vars/all/kms_keystore.yml"
+    echo
+    echo "=== Adopt an existing keystore (the guide's steps) ==="
+    mkdir -p "$dir/group_vars/all"
+    expect_changes 1 "$dir/1-gather.log" ansible-playbook "$repo/playbooks/keystore_gather.yml" -e "keystore_file=$file"
+    expect_changes 0 "$dir/2-check.log" ansible-playbook "$repo/playbooks/keystore_apply.yml" -e "@$file" --check --diff
+    python - "$file" <<'PY'
+import sys, yaml
+path = sys.argv[1]
+data = yaml.safe_load(open(path))
+entry = next(entry for entry in data['kms_keystore'] if entry['name'] == 'app-data')
+entry['memo'] = 'Changed in the file'
+open(path, 'w').write(yaml.safe_dump(data, sort_keys=False))
+PY
+    expect_changes 1 "$dir/3-apply.log" ansible-playbook "$repo/playbooks/keystore_apply.yml" -e "@$file"
+    expect_changes 0 "$dir/4-again.log" ansible-playbook "$repo/playbooks/keystore_apply.yml" -e "@$file"
+    ansible localhost -m ncloud.kms.kms_key -a name=console-made >/dev/null
+    expect_changes 1 "$dir/5-drift.log" ansible-playbook "$repo/playbooks/keystore_apply.yml" -e "@$file" \
+        -e keystore_state=overridden --check --diff
+    grep -q 'global/console-made - disable' "$dir/5-drift.log" || {
+        echo "FAIL: overridden --check did not report the key made outside the file" >&2; exit 1; }
+    echo ">>> the keystore is code: $(grep -c '^- ' "$file") keys in $file; a key made outside it shows as drift"
+}
+
 if [ "${1:-}" = "--inside-emulator" ]; then
     readme_examples
     check_everything_first
@@ -190,6 +231,7 @@ if [ "${1:-}" = "--inside-emulator" ]; then
     vault_demo
     run_playbook_twice "$DEMO_WORK/readme_examples.yml"
     module_examples
+    keystore_guide
     for playbook in ${DEMO_EXTRA_PLAYBOOKS:-}; do
         run_playbook_twice "$repo/playbooks/$playbook"
     done

@@ -26,6 +26,7 @@ BAD_INPUT = [
     ({'usage': 'lots'}, "argument 'usage' is of type"),
     ({'secret_key': ''}, 'secret_key is required'),
     ({'endpoint_jpn': 'http://192.168.1.1'}, 'endpoint_jpn uses plain http://'),
+    ({'scope': {'names': ['app key']}}, 'scope.names takes shell-style patterns of key names'),
 ]
 
 
