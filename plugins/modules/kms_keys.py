@@ -292,6 +292,14 @@ WRITING_STATES = ('merged', 'replaced', 'overridden', 'deleted')
 COMPARES_ALL = ('replaced', 'overridden')   # the states that compare every mutable setting
 
 
+class Entry(KeySettings):
+    """A config entry: the settings it gives, and how messages name it (``config[INDEX] (NAME)``)."""
+
+    def __init__(self, label, options, warn, check_mode):
+        super(Entry, self).__init__(options, warn, check_mode)
+        self.label = label
+
+
 class Plan(object):
     """One key of the run: the entry that names it (None for an unlisted key of overridden), where it is, the key as
     found (None: to create), the writes, and what happened."""
@@ -352,12 +360,11 @@ class KmsKeys(KmsModule):
         if self.params['state'] in COMPARES_ALL:
             options = dict(options, **dict((option, value) for option, value in NEW_KEY_SETTINGS.items()
                                            if options.get(option) is None))
-        settings = KeySettings(options, lambda message: self.module.warn('%s: %s' % (label, message)), self.check_mode)
-        problem = problem or settings.problem()
+        entry = Entry(label, options, lambda message: self.module.warn('%s: %s' % (label, message)), self.check_mode)
+        problem = problem or entry.problem()
         if problem:
             self.fail('%s: %s' % (label, problem))
-        settings.index, settings.label = index, label
-        return settings
+        return entry
 
     def check_duplicates(self):
         seen = []
@@ -416,8 +423,7 @@ class KmsKeys(KmsModule):
         gathered = self.params['state'] == 'gathered'
 
         def read(plan):
-            key = plan.key
-            wants = plan.entry if plan.entry is not None else None
+            key, wants = plan.key, plan.entry
             if gathered or wants is not None and wants.needs_full_record():
                 key = get_key(self.client(plan.region), key['keyTag']) or key
             if gathered or wants is not None and wants.acl_asked():
