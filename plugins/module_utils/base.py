@@ -284,11 +284,11 @@ class KmsModule(object):
         problem = unwritable(path)
         if problem is None:
             return
-        if self.check_mode and not os.path.isdir(os.path.dirname(os.path.abspath(path))) and not os.path.exists(path):
-            self.module.warn('%s %s %s. In check mode this is expected when an earlier task of this run would make '
-                             'the folder; without check mode this task fails.' % (option, path, problem))
-            return
-        self.fail('%s %s %s' % (option, path, problem))
+        message = '%s %s %s' % (option, path, problem)
+        if not os.path.isdir(os.path.dirname(os.path.abspath(path))) and not os.path.exists(path):
+            self.expected_in_check_mode(message, 'make the folder')
+        else:
+            self.fail(message)
 
     def regions(self):
         """The boundaries this run talks to first (global is None); checked against the site before any request."""
@@ -337,18 +337,23 @@ class KmsModule(object):
 
     def missing_in_check_mode(self, message, would_do):
         """Something the task needs is not there: fail, or in check mode warn and report ``predicted_writes``."""
-        if not self.check_mode:
-            self.fail(message)
-        would = self.predicted_writes()
+        would = self.predicted_writes() if self.check_mode else []
         if not would:
-            self.module.warn('%s. In check mode this is expected when an earlier task of this run would %s; without '
-                             'check mode this task fails.' % (message, would_do))
+            self.expected_in_check_mode(message, would_do)
             return
         self.changed = True
         self.actions.extend(would)
         self.module.warn('%s. In check mode this is expected when an earlier task of this run would %s, so this task '
                          'reports what it would do then (%s), without knowing it: the prediction cannot be exact. '
                          'Without check mode this task fails while it is missing.' % (message, would_do, ', '.join(would)))
+
+    def expected_in_check_mode(self, message, would_do):
+        """Something an earlier task of this run may make (``would_do``: 'write it', 'create the key') is not there:
+        fail, or in check mode only warn."""
+        if not self.check_mode:
+            self.fail(message)
+        self.module.warn('%s. In check mode this is expected when an earlier task of this run would %s; without '
+                         'check mode this task fails.' % (message, would_do))
 
     # ---- act -----------------------------------------------------------------------------------
 

@@ -75,6 +75,17 @@ def unique(addresses):
     return [address for index, address in enumerate(addresses) if address not in addresses[:index]]
 
 
+def deletion_changes(key, destroy_now=False):
+    """Schedule a key's deletion (and with ``destroy_now`` destroy it at once); a key pending deletion is only
+    destroyed, a key that is not there is no change."""
+    changes = []
+    if key is not None and key['status'] != 'REVOKE':
+        changes.append(Change('request deletion', 'POST', 'request-deletion', sets={'status': 'REVOKE'}))
+    if key is not None and destroy_now:
+        changes.append(Change('delete now', 'DELETE', None, gone=True))
+    return changes
+
+
 class KeySettings(object):
     """The settings one task (or one kms_keys entry) gives a key. ``options`` maps each option of ``SETTING_OPTIONS``
     (and ``name``, ``purge_allowed_ips``, ``token_generator`` where the task has them) to its value, None when left

@@ -357,10 +357,12 @@ error:
       sample: a key named app-data already exists
 '''
 
-from ansible_collections.ncloud.kms.plugins.module_utils.base import Change, CreateKey, KmsModule
+from ansible_collections.ncloud.kms.plugins.module_utils.base import CreateKey, KmsModule
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import boundary_name
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.key_settings import SETTING_OPTIONS, KeySettings
+from ansible_collections.ncloud.kms.plugins.module_utils.key_settings import (
+    SETTING_OPTIONS, KeySettings, deletion_changes,
+)
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
     deletion_date, describe_key, full_record, get_acl, get_token_generator, key_record,
 )
@@ -435,16 +437,6 @@ class KmsKey(KmsModule):
             key = dict(key, hasTokenGenerator=get_token_generator(client, key['keyTag']) is not None)
         return key
 
-    # ---- compare -------------------------------------------------------------------------------
-
-    def deletion_changes(self, key):
-        changes = []
-        if key['status'] != 'REVOKE':
-            changes.append(Change('request deletion', 'POST', 'request-deletion', sets={'status': 'REVOKE'}))
-        if self.params['force_delete']:
-            changes.append(Change('delete now', 'DELETE', None, gone=True))
-        return changes
-
     # ---- act -----------------------------------------------------------------------------------
 
     def create(self, client):
@@ -470,7 +462,7 @@ class KmsKey(KmsModule):
     def delete(self, client, key):
         """Request deletion (and destroy at once with force_delete); the record carries the deletion date."""
         # Only the deletion answer's statusDate dates the request; a full record's is an older change.
-        after = self.apply(client, dict(key, statusDate=None), self.deletion_changes(key))
+        after = self.apply(client, dict(key, statusDate=None), deletion_changes(key, self.params['force_delete']))
         if after is not None:
             after['destroyDate'] = deletion_date(after, self.now_ms())
         return after

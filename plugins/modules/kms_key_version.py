@@ -212,11 +212,8 @@ class KmsKeyVersion(KmsModule):
     def expand_check_paths(self):
         paths, unmatched = expand_paths(self.params['check_paths'] or [])
         for item in unmatched:
-            message = 'check_paths item %s matches no file, so it cannot guard the versions its files use' % item
-            if not self.check_mode:
-                self.fail(message)
-            self.module.warn('%s. In check mode this is expected when an earlier task of this run would write it; '
-                             'without check mode this task fails' % message)
+            self.expected_in_check_mode('check_paths item %s matches no file, so it cannot guard the versions its '
+                                        'files use' % item, 'write it')
         return paths
 
     # ---- find ----------------------------------------------------------------------------------

@@ -274,12 +274,12 @@ actions:
 '''
 
 from ansible_collections.ncloud.kms.plugins.module_utils.base import (
-    Change, CreateKey, KmsModule, ModuleFailure, like_for_like, status_change,
+    CreateKey, KmsModule, ModuleFailure, like_for_like, status_change,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.connection import BASE_URLS, BOUNDARIES, boundary_name
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import BOUNDARIES, GLOBAL, boundary_name
 from ansible_collections.ncloud.kms.plugins.module_utils.key_settings import (
-    IMMUTABLE, NEW_KEY_SETTINGS, SETTING_OPTIONS, KeySettings,
+    IMMUTABLE, NEW_KEY_SETTINGS, SETTING_OPTIONS, KeySettings, deletion_changes,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import at_once, get_acl, get_key
 from ansible_collections.ncloud.kms.plugins.module_utils.selector import (
@@ -378,7 +378,7 @@ class KmsKeys(KmsModule):
             seen.append(entry)
 
     def site_regions(self):
-        return [region for region in BOUNDARIES if (self.params['site'], region) in BASE_URLS]
+        return [GLOBAL] + self.connection.other_regions()
 
     def scope_regions(self):
         given = self.scope_option('regions')
@@ -508,13 +508,6 @@ class KmsKeys(KmsModule):
         keep = sorted((plan for plan in plans if plan.key['status'] != 'REVOKE'),
                       key=lambda plan: (order[plan.region], plan.key['keyName'].lower()))
         return {'gathered': [config_entry(plan.key, plan.region) for plan in keep], 'changes': []}
-
-
-def deletion_changes(key):
-    """Schedule a key's deletion; a key pending deletion or gone is no change."""
-    if key is None or key['status'] == 'REVOKE':
-        return []
-    return [Change('request deletion', 'POST', 'request-deletion', sets={'status': 'REVOKE'})]
 
 
 def config_entry(key, region):

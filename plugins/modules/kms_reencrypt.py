@@ -254,12 +254,9 @@ class KmsReencrypt(KmsModule):
                        'can be renewed' % item)
             if self.params['allow_unmatched']:
                 self.module.warn(message)
-            elif self.check_mode:
-                self.module.warn('%s. In check mode this is expected when an earlier task of this run would write it; '
-                                 'without check mode this task fails (allow_unmatched: true makes it a warning)' % message)
             else:
-                self.fail('%s; fix the entry, or set allow_unmatched: true for an entry that may match nothing'
-                          % message)
+                self.expected_in_check_mode('%s; fix the entry, or set allow_unmatched: true for an entry that may '
+                                            'match nothing' % message, 'write it')
         return paths
 
     def group_files(self):
