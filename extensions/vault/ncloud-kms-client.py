@@ -20,9 +20,11 @@ NCLOUD_KMS_VAULT_DIR when set; ncpkms-vault under the working directory when it 
 ansible.cfg in use (ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, /etc/ansible/ansible.cfg) when it exists. --set
 with none of them existing makes ncpkms-vault under the working directory. The file holds the ciphertext and which
 key made it, never the password, and is safe to commit. Who may decrypt it is decided by NCP's IAM and the key's IP
-ACL. Credentials, site and endpoints come from the variables the modules read (NCLOUD_ACCESS_KEY,
-NCLOUD_SECRET_KEY, NCLOUD_KMS_SITE, NCLOUD_KMS_ENDPOINT*; an empty one is unset); the CA bundle from
-REQUESTS_CA_BUNDLE.
+ACL. Credentials come from NCP's chain, as for the modules: NCLOUD_ACCESS_KEY_ID or NCLOUD_ACCESS_KEY with
+NCLOUD_SECRET_ACCESS_KEY or NCLOUD_SECRET_KEY, else a profile of the configure file (NCLOUD_CONFIG_FILE, default
+~/.ncloud/configure; NCLOUD_PROFILE, default DEFAULT), else the server role of an NCP VPC server
+(NCLOUD_KMS_SERVER_ROLE=false turns it off). Site and endpoints come from NCLOUD_KMS_SITE and NCLOUD_KMS_ENDPOINT*;
+an empty variable is unset. The CA bundle comes from REQUESTS_CA_BUNDLE.
 
 A password is never replaced silently: --set for a vault id that has one fails unless --replace is given, and
 --replace keeps the old ciphertext as <ID>.previous.ncpkms (the vault id <ID>.previous), so that
@@ -168,7 +170,7 @@ class Kms(object):
         # pylint: disable=import-outside-toplevel
         try:
             from ansible_collections.ncloud.kms.plugins.module_utils.client import CryptoError, KmsApiError
-            from ansible_collections.ncloud.kms.plugins.module_utils.connection import CONNECTION_OPTIONS
+            from ansible_collections.ncloud.kms.plugins.module_utils.connection import CONNECTION_OPTIONS, environment_value
             from ansible_collections.ncloud.kms.plugins.module_utils.crypto import KmsCrypto, encode_context
             from ansible_collections.ncloud.kms.plugins.module_utils.selector import KeyConflict, KeySelector
             from ansible_collections.ncloud.kms.plugins.plugin_utils.controller import decrypt_texts, open_connection
@@ -176,14 +178,14 @@ class Kms(object):
             raise ClientError('run the client from the installed collection (.../ansible_collections/ncloud/kms/'
                               'extensions/vault/): %s' % exc)
         self.errors = (CryptoError, KmsApiError, KeyConflict)
-        self.options = CONNECTION_OPTIONS
+        self.options, self.environment_value = CONNECTION_OPTIONS, environment_value
         self.crypto, self.encode_context, self.selector = KmsCrypto, encode_context, KeySelector
         self.decrypt_texts, self.open_connection = decrypt_texts, open_connection
 
     def option(self, name):
         facts = self.options[name]
-        value = os.environ.get(facts['env']) if 'env' in facts else None
-        if not value:
+        value = self.environment_value(facts.get('env', ()))[0]
+        if value is None:
             return facts.get('default')
         if facts['type'] == 'bool':
             return value.lower() in ('1', 'true', 'yes', 'on')

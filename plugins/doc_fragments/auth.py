@@ -10,20 +10,54 @@ options:
   access_key:
     description:
       - NCP API access key.
-      - Taken from the environment variable E(NCLOUD_ACCESS_KEY) when not set.
+      - Taken from the environment variable E(NCLOUD_ACCESS_KEY_ID), else E(NCLOUD_ACCESS_KEY), when not set.
+      - "When neither O(access_key) nor O(secret_key) is set here or in their variables, the keys come from a profile
+        of the configure file (O(config_file), O(profile)), else from the server role of the NCP VPC server that
+        runs the task (O(server_role)): NCP's own order. Setting only one of the two fails."
+      - An empty value, here or in a variable, is unset.
     type: str
   secret_key:
     description:
       - NCP API secret key. It signs every request and is never sent, logged or returned.
-      - Taken from the environment variable E(NCLOUD_SECRET_KEY) when not set.
+      - Taken from the environment variable E(NCLOUD_SECRET_ACCESS_KEY), else E(NCLOUD_SECRET_KEY), when not set.
     type: str
+  config_file:
+    description:
+      - The configure file the Ncloud CLI writes (INI text with a C([DEFAULT]) section and named profiles, each with
+        C(ncloud_access_key_id), C(ncloud_secret_access_key) and C(ncloud_api_url)), read only when O(access_key) and
+        O(secret_key) are not set.
+      - When not set, C(~/.ncloud/configure) of the user that runs the task, passed over when it does not exist.
+        A file named here, or any file with O(profile) set, must exist.
+      - Taken from the environment variable E(NCLOUD_CONFIG_FILE) when not set.
+    type: path
+  profile:
+    description:
+      - The profile (section) of O(config_file) to take the keys from; it must hold both keys.
+      - When not set, C(DEFAULT), passed over when the file has no such section.
+      - "A profile whose C(ncloud_api_url) is on the gov site (C(https://ncloud.apigw.gov-ntruss.com)) selects
+        O(site=gov) when O(site) is not set. Any other C(ncloud_api_url) is not used: the KMS endpoints come from
+        O(site) and the O(endpoint) options."
+      - Taken from the environment variable E(NCLOUD_PROFILE) when not set.
+    type: str
+  server_role:
+    description:
+      - When no key is set and no configure profile gives one, take the temporary key of the server role assigned
+        to the NCP VPC server that runs the task, from its instance metadata service (metadata v2, else v1; the
+        environment variable E(NCLOUD_METADATA_API_ENDPOINT) replaces its address C(http://169.254.169.254)).
+        The key is read again when it expires during a long run.
+      - The metadata service is given 3 seconds in all; a host without one (a laptop) fails then, with a message
+        that names every place looked at.
+      - V(false) turns the server role off.
+      - Taken from the environment variable E(NCLOUD_KMS_SERVER_ROLE) when not set.
+    type: bool
+    default: true
   site:
     description:
       - The NCP site. V(gov) offers only global keys.
+      - When not set, V(gov) if the configure profile in use names the gov site, else V(public).
       - Taken from the environment variable E(NCLOUD_KMS_SITE) when not set.
     type: str
     choices: [public, gov]
-    default: public
   endpoint:
     description:
       - Base URL of the global boundary, replacing the site's own (for tests and private gateways).
@@ -95,6 +129,11 @@ notes:
     endpoint_kr: 'https://kms-gateway-kr.example.internal', endpoint_jpn: 'https://kms-gateway-jp.example.internal',
     ca_path: /etc/pki/internal-ca.pem, validate_certs: true, timeout: 30, retries: 5, key_cache: false}}).
     Left out, an option takes its default or its environment variable."
+  - "A play on a VPC server that keeps its keys in a profile of the Ncloud CLI's file, with the server role as no
+    fallback, sets C(module_defaults: {group/ncloud.kms.kms: {config_file: /etc/ncloud/configure, profile: kms-admin,
+    server_role: false}})."
+  - "With O(access_key) and O(secret_key) set, no other source is read. At C(-vvvv) the result's C(credentials_source)
+    says which source signed the requests (an option, a variable, a profile or the server role), never a key."
 '''
 
     # The same options for lookup plugins: the environment variables that get_option reads, merged into the
@@ -104,9 +143,29 @@ options:
   access_key:
     env:
       - name: NCLOUD_ACCESS_KEY
+      - name: NCLOUD_ACCESS_KEY_ID
   secret_key:
     env:
       - name: NCLOUD_SECRET_KEY
+      - name: NCLOUD_SECRET_ACCESS_KEY
+  config_file:
+    env:
+      - name: NCLOUD_CONFIG_FILE
+    ini:
+      - section: ncloud_kms
+        key: config_file
+  profile:
+    env:
+      - name: NCLOUD_PROFILE
+    ini:
+      - section: ncloud_kms
+        key: profile
+  server_role:
+    env:
+      - name: NCLOUD_KMS_SERVER_ROLE
+    ini:
+      - section: ncloud_kms
+        key: server_role
   site:
     env:
       - name: NCLOUD_KMS_SITE
@@ -129,4 +188,8 @@ notes:
     takes every option as an argument, for example from variables (C(access_key=ncp_access_key,
     secret_key=ncp_secret_key)); the C(ncloud.kms.kms_vars) vars plugin, which takes no arguments, reads its other
     options from its own environment variables and C(ansible.cfg) section.
+  - Ansible takes the last variable set of an option's list, so E(NCLOUD_ACCESS_KEY_ID) is listed after
+    E(NCLOUD_ACCESS_KEY) and wins over it, as in NCP's SDK and the modules.
+  - "O(config_file), O(profile) and O(server_role) may also be set in the C([ncloud_kms]) section of C(ansible.cfg),
+    for example C(profile = kms-reader) there."
 '''

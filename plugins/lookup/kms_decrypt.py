@@ -90,6 +90,12 @@ EXAMPLES = r'''
                     ca_path='/etc/pki/internal-ca.pem', validate_certs=true, timeout=30, retries=5,
                     key_cache=false) }}"
   no_log: true
+
+- name: Take the keys from a profile of the Ncloud CLI's configure file, never from the server role
+  ansible.builtin.debug:
+    msg: "{{ lookup('ncloud.kms.kms_decrypt', secret_ncpkms, key_name='app-secrets',
+                    config_file='~/.ncloud/configure', profile='kms-reader', server_role=false) }}"
+  no_log: true
 '''
 
 RETURN = r'''
@@ -154,7 +160,8 @@ class LookupModule(LookupBase):
         with empty_means_unset():
             self.set_options(var_options=variables, direct=kwargs)
         selector = self.selector()
-        connection = open_connection(self.get_option, refuse, kwargs, MODULE_DEFAULTS_HINT, [selector.first_region()])
+        connection = open_connection(self.get_option, refuse, kwargs, MODULE_DEFAULTS_HINT, [selector.first_region()],
+                                     debug=display.vvvv)
         try:
             plaintexts = self.decrypt(connection, selector, terms)
         except (CryptoError, KmsApiError, KeyConflict) as exc:

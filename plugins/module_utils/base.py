@@ -29,7 +29,9 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import CryptoError, KmsApiError
-from ansible_collections.ncloud.kms.plugins.module_utils.connection import GLOBAL, KmsConnection, connection_argument_spec
+from ansible_collections.ncloud.kms.plugins.module_utils.connection import (
+    GLOBAL, KmsConnection, connection_argument_spec, environment_value,
+)
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import (
     get_token_generator, get_versions, key_path, read_back,
 )
@@ -66,10 +68,10 @@ def recording_omitted(spec, omitted):
     as an option from one taken from the environment."""
     def fallback(option, *variables):
         omitted.add(option)
-        for variable in variables:
-            if os.environ.get(variable):   # empty means unset: AWX renders an input left unset as ''
-                return os.environ[variable]
-        raise AnsibleFallbackNotFound
+        value = environment_value(variables)[0]   # empty means unset: AWX renders an input left unset as ''
+        if value is None:
+            raise AnsibleFallbackNotFound
+        return value
     recorded = {}
     for option, facts in spec.items():
         facts = dict(facts)
@@ -255,7 +257,8 @@ class KmsModule(object):
         self.changed = False
         self.actions = []
         self.inputs_present = True   # files_present sets it False for a file check mode lacks: the run stops there
-        self.connection = KmsConnection(self.params, self.fail, set(spec) - self.omitted)
+        self.signed_by = []   # which credential source signed: said in the result at -vvvv, never a key
+        self.connection = KmsConnection(self.params, self.fail, set(spec) - self.omitted, debug=self.signed_by.append)
         name_option = 'key_name' if 'key_name' in self.argument_spec else 'name'
         self.selector = KeySelector.from_options(self.params.get, name_option, warn=self.module.warn,
                                                  writable_cache=not self.check_mode)
@@ -461,14 +464,20 @@ class KmsModule(object):
     def fail(self, msg, error=None, **extra):
         if error is not None:
             extra['error'] = error
-        self.module.fail_json(msg=msg, changed=self.changed, actions=self.actions, **extra)
+        self.module.fail_json(msg=msg, changed=self.changed, actions=self.actions, **self.debug_result(extra))
+
+    def debug_result(self, result):
+        """At -vvvv, the result says which credential source signed the requests (``credentials_source``)."""
+        if self.signed_by and self.module._verbosity >= 4:
+            result['credentials_source'] = self.signed_by[0]
+        return result
 
     def exit(self, diff_before=None, diff_after=None, **result):
         """Exit with the result; ``diff_before`` and ``diff_after`` make the diff (a result may hold its own
         ``before`` and ``after``, as kms_keys' does)."""
         if self.module._diff and (diff_before is not None or diff_after is not None):
             result['diff'] = like_for_like(diff_before or {}, diff_after or {})
-        self.module.exit_json(changed=self.changed, actions=self.actions, **result)
+        self.module.exit_json(changed=self.changed, actions=self.actions, **self.debug_result(result))
 
     def run(self):
         """Find, compare and act; return ``(result, before, after)``."""

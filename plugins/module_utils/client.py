@@ -61,6 +61,29 @@ class CryptoError(Exception):
     ``crypto.py``; declared here so that ``base.main`` knows it without importing crypto into every module."""
 
 
+class CredentialsError(Exception):
+    """No usable key from a credential source, or from any (``credentials.py``): the message names the places looked
+    at, never a value. Declared here, beside ``StaticKeys``, so that the usual run never imports credentials.py."""
+
+
+class StaticKeys(object):
+    """An access key and secret key that do not change: the options, the variables or a configure profile (whose
+    ``site`` is the one its ncloud_api_url names). ``credentials.ServerRole`` has the same ``current()`` and
+    ``source``, for a temporary key."""
+
+    def __init__(self, access_key, secret_key, source, site=None):
+        self.access_key = access_key
+        self._secret_key = secret_key
+        self.source = source
+        self.site = site
+
+    def __repr__(self):
+        return 'StaticKeys(%s)' % self.source
+
+    def current(self):
+        return self.access_key, self._secret_key
+
+
 class KmsApiError(Exception):
     """One failed KMS request, whatever shape the failure arrived in."""
 
@@ -173,14 +196,14 @@ def retry_after_seconds(value):
 class KmsClient(object):
     """Signs and sends requests to one KMS boundary (global, KR or JPN)."""
 
-    def __init__(self, base_url, access_key, secret_key, session, timeout=30, retries=5, verify=True,
+    def __init__(self, base_url, keys, session, timeout=30, retries=5, verify=True,
                  backoff_base=0.5, backoff_cap=10.0, sleep=time.sleep, clock=time.time, endpoint_source=None,
                  boundary='global'):
         self.base_url = base_url
         self.endpoint_source = endpoint_source or "the client's base URL"
         self.boundary = boundary  # the boundary's name, for messages
-        self.access_key = access_key
-        self._secret_key = secret_key
+        self.keys = keys          # current() -> (access key, secret key): StaticKeys, or credentials.ServerRole
+        self.access_key = keys.current()[0]   # who signs, for the per-process memories of crypto and selector
         self.session = session
         self.timeout = timeout
         self.retries = retries
@@ -195,10 +218,11 @@ class KmsClient(object):
 
     def _headers(self, method, uri, has_body):
         timestamp = str(int(self.clock() * 1000))
+        access_key, secret_key = self.keys.current()   # a server role's temporary key is read again when it expires
         headers = {
             TIMESTAMP_HEADER: timestamp,
-            ACCESS_KEY_HEADER: self.access_key,
-            SIGNATURE_HEADER: sign(method, uri, timestamp, self.access_key, self._secret_key),
+            ACCESS_KEY_HEADER: access_key,
+            SIGNATURE_HEADER: sign(method, uri, timestamp, access_key, secret_key),
             'Accept': 'application/json',
         }
         if has_body:
@@ -234,9 +258,12 @@ class KmsClient(object):
         last = None
         for attempt in range(1, attempts + 1):
             try:
-                response = self.session.request(
-                    method, self.base_url + uri, data=payload, headers=self._headers(method, uri, payload is not None),
-                    timeout=self.timeout, verify=self.verify)
+                headers = self._headers(method, uri, payload is not None)
+            except CredentialsError as exc:   # the server role's key expired and cannot be read again
+                raise KmsApiError(str(exc), method=method, path=uri, attempts=attempt, maybe_applied=maybe_applied)
+            try:
+                response = self.session.request(method, self.base_url + uri, data=payload, headers=headers,
+                                                timeout=self.timeout, verify=self.verify)
             except TransportError as exc:
                 message = describe_transport_error(exc, self.base_url, self.endpoint_source)
                 if exc.kind in FINAL_TRANSPORT_KINDS:

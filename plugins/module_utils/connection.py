@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsClient
+from ansible_collections.ncloud.kms.plugins.module_utils.client import CredentialsError, KmsClient, StaticKeys
 from ansible_collections.ncloud.kms.plugins.module_utils.transport import HttpSession
 
 # ---- boundaries and sites ------------------------------------------------------------------------
@@ -45,23 +45,29 @@ ENDPOINT_ENV = {GLOBAL: 'NCLOUD_KMS_ENDPOINT', 'KR': 'NCLOUD_KMS_ENDPOINT_KR', '
 
 # ---- the connection options: the one table -----------------------------------------------------
 
-# option -> its argument spec, plus 'env' (the environment variable it falls back to) and 'range' (inclusive).
+# option -> its argument spec, plus 'env' (the environment variables it falls back to) and 'range' (inclusive).
+# An option with several variables takes the first one set (NCP's SDK reads NCLOUD_ACCESS_KEY_ID before
+# NCLOUD_ACCESS_KEY); an empty variable is unset.
 CONNECTION_OPTIONS = {
-    'access_key': dict(type='str', no_log=False, env='NCLOUD_ACCESS_KEY'),
-    'secret_key': dict(type='str', no_log=True, env='NCLOUD_SECRET_KEY'),
-    'site': dict(type='str', default='public', choices=list(SITES), env='NCLOUD_KMS_SITE'),
-    'endpoint': dict(type='str', env=ENDPOINT_ENV[GLOBAL]),
-    'endpoint_kr': dict(type='str', env=ENDPOINT_ENV['KR']),
-    'endpoint_jpn': dict(type='str', env=ENDPOINT_ENV['JPN']),
+    'access_key': dict(type='str', no_log=False, env=('NCLOUD_ACCESS_KEY_ID', 'NCLOUD_ACCESS_KEY')),
+    'secret_key': dict(type='str', no_log=True, env=('NCLOUD_SECRET_ACCESS_KEY', 'NCLOUD_SECRET_KEY')),
+    'config_file': dict(type='path', env=('NCLOUD_CONFIG_FILE',)),
+    'profile': dict(type='str', env=('NCLOUD_PROFILE',)),
+    'server_role': dict(type='bool', default=True, env=('NCLOUD_KMS_SERVER_ROLE',)),
+    'site': dict(type='str', choices=list(SITES), env=('NCLOUD_KMS_SITE',)),
+    'endpoint': dict(type='str', env=(ENDPOINT_ENV[GLOBAL],)),
+    'endpoint_kr': dict(type='str', env=(ENDPOINT_ENV['KR'],)),
+    'endpoint_jpn': dict(type='str', env=(ENDPOINT_ENV['JPN'],)),
     'timeout': dict(type='int', default=30, range=(1, 600)),
     'retries': dict(type='int', default=5, range=(0, 10)),
     'validate_certs': dict(type='bool', default=True),
     'ca_path': dict(type='path'),
-    'key_cache': dict(type='bool', default=True, env='NCLOUD_KMS_KEY_CACHE'),
+    'key_cache': dict(type='bool', default=True, env=('NCLOUD_KMS_KEY_CACHE',)),
 }
 SPEC_KEYS = ('type', 'default', 'choices', 'no_log')
-REQUIRED_OPTIONS = ('access_key', 'secret_key')   # checked in this order, before any request
+KEY_OPTIONS = ('access_key', 'secret_key')
 RANGED_OPTIONS = ('timeout', 'retries')
+DEFAULT_SITE = 'public'   # when neither the task nor the configure profile's ncloud_api_url names one
 
 
 def connection_argument_spec():
@@ -70,8 +76,18 @@ def connection_argument_spec():
     for option, facts in CONNECTION_OPTIONS.items():
         spec[option] = dict((key, facts[key]) for key in SPEC_KEYS if key in facts)
         if 'env' in facts:
-            spec[option]['fallback'] = (env_fallback, [facts['env']])
+            spec[option]['fallback'] = (env_fallback, list(facts['env']))
     return spec
+
+
+def environment_value(variables, environ=None):
+    """The value of the first of ``variables`` that is set and not empty (AWX renders a credential input left unset
+    as an empty string), and its name; ``(None, None)`` when none is."""
+    environ = os.environ if environ is None else environ
+    for variable in variables:
+        if environ.get(variable):
+            return environ[variable], variable
+    return None, None
 
 
 def boundary_name(region):
@@ -140,21 +156,24 @@ def check_endpoint(url, option):
 class KmsConnection(object):
     """Validated connection options and the clients built from them (one HTTP session for all)."""
 
-    def __init__(self, options, fail, given=None, missing_hint=''):
+    def __init__(self, options, fail, given=None, missing_hint='', debug=None):
         self.options = options
         self.fail = fail
         self.given = given or {}
         self.missing_hint = missing_hint  # said after a missing credential (a lookup explains module_defaults)
+        self.debug = debug or (lambda message: None)   # -vvvv: which credential source signs, never a key
+        self.keys = None     # that source: client.StaticKeys, or credentials.ServerRole (set by validate)
+        self._source_said = False
         self._session = None
         self._clients = {}
 
     def validate(self, regions):
         """Every rule of the connection options, before any request; ``regions`` are the boundaries used."""
         options = self.options
-        for option in REQUIRED_OPTIONS:
-            if not options.get(option):
-                self.fail('%s is required: set the option %s or the environment variable %s%s'
-                          % (option, option, CONNECTION_OPTIONS[option]['env'], self.missing_hint))
+        self.keys = self.find_keys()
+        options['site'] = options.get('site') or self.keys.site or DEFAULT_SITE
+        if isinstance(self.keys, StaticKeys):
+            self.signing_keys()   # says the source at -vvvv (a server role's, once read)
         for option in RANGED_OPTIONS:
             low, high = CONNECTION_OPTIONS[option]['range']
             if not low <= options[option] <= high:
@@ -170,6 +189,64 @@ class KmsConnection(object):
                     check_endpoint(options[option], option)
                 except EndpointError as exc:
                     self.fail('%s; the endpoint is set by %s' % (exc, self.endpoint_source(region)))
+
+    # ---- credentials: NCP's chain ---------------------------------------------------------------
+
+    def find_keys(self):
+        """The first source of NCP's credential chain that gives both keys: the options and their variables (an empty
+        option is unset too), else a profile of the configure file, else the server role (credentials.py, imported
+        only then). A half-given pair and a broken configure file fail here, before any request; the server role is
+        read when the first client is made."""
+        options = self.options
+        pair = dict((option, self.key_and_source(option)) for option in KEY_OPTIONS)
+        given = [option for option in KEY_OPTIONS if pair[option][0]]
+        if len(given) == 2:
+            return StaticKeys(pair['access_key'][0], pair['secret_key'][0],
+                              ' and '.join(pair[option][1] for option in KEY_OPTIONS))
+        if given:
+            unset = [option for option in KEY_OPTIONS if option not in given][0]
+            self.fail('%s is set (by %s) but %s is not: set %s too (the option, or the environment variable %s), or '
+                      'neither, to use the configure file or the server role%s'
+                      % (given[0], pair[given[0]][1], unset, unset,
+                         ' or '.join(CONNECTION_OPTIONS[unset]['env']), self.missing_hint))
+        from ansible_collections.ncloud.kms.plugins.module_utils import credentials  # pylint: disable=import-outside-toplevel
+        looked = ['the options access_key and secret_key, and the environment variables %s: not set'
+                  % ', '.join(CONNECTION_OPTIONS['access_key']['env'] + CONNECTION_OPTIONS['secret_key']['env'])]
+        path = os.path.expanduser(options.get('config_file') or credentials.DEFAULT_CONFIG_FILE)
+        profile = options.get('profile') or credentials.DEFAULT_PROFILE
+        try:
+            keys, why = credentials.profile_keys(path, profile, bool(options.get('config_file') or options.get('profile')))
+            if keys:
+                return keys
+            looked.append('the configure file %s (profile %s): %s' % (path, profile, why))
+            if not options['server_role']:
+                looked.append('the server role: turned off (server_role: false, or NCLOUD_KMS_SERVER_ROLE=false)')
+                raise CredentialsError(credentials.no_credentials(looked))
+            return credentials.ServerRole(self.http_session, credentials.metadata_endpoint(), looked)
+        except CredentialsError as exc:
+            self.fail('%s%s' % (exc, self.missing_hint))
+
+    def key_and_source(self, option):
+        """A key option's value, and where it came from: the task's option, or the variable that set it."""
+        value = self.options.get(option)
+        from_environment, variable = environment_value(CONNECTION_OPTIONS[option]['env'])
+        if value and (option in self.given or value != from_environment):
+            return value, 'the option %s' % option
+        return from_environment, 'the environment variable %s' % variable
+
+    def signing_keys(self):
+        """The keys' source, once it gave keys (a server role's are read here, the first time); fails saying every
+        place looked at when none did. -vvvv hears the source once."""
+        try:
+            self.keys.current()
+        except CredentialsError as exc:
+            self.fail('%s%s' % (exc, self.missing_hint))
+        if not self._source_said:
+            self._source_said = True
+            self.debug('ncloud.kms signs requests with the key of %s' % self.keys.source)
+        return self.keys
+
+    # ---- boundaries and endpoints ---------------------------------------------------------------
 
     def other_regions(self):
         """The isolation boundaries of the site (those a name without a region is followed into)."""
@@ -197,15 +274,19 @@ class KmsConnection(object):
             return 'the environment variable %s' % ENDPOINT_ENV[region]
         return "the %s site's default (set %s or %s to use another)" % (self.options['site'], option, ENDPOINT_ENV[region])
 
+    def http_session(self):
+        """The one HTTP session of the connection (KMS endpoints and the metadata service)."""
+        if self._session is None:
+            self._session = HttpSession()
+        return self._session
+
     def client(self, region=GLOBAL):
-        """The client of one boundary; all clients share one HTTP session."""
+        """The client of one boundary; all clients share one HTTP session and one credential source."""
         if region not in self._clients:
-            if self._session is None:
-                self._session = HttpSession()
             options = self.options
             verify = options.get('ca_path') or True if options['validate_certs'] else False
             self._clients[region] = KmsClient(
-                self.base_url(region), options['access_key'], options['secret_key'], self._session,
+                self.base_url(region), self.signing_keys(), self.http_session(),
                 timeout=options['timeout'], retries=options['retries'], verify=verify,
                 endpoint_source=self.endpoint_source(region), boundary=boundary_name(region))
         return self._clients[region]

@@ -49,12 +49,12 @@ def plugin_selector(get_option, fail, warn):
     return selector
 
 
-def open_connection(get_option, fail, given=None, missing_hint='', regions=(None,)):
-    """A validated KmsConnection from a plugin's options."""
+def open_connection(get_option, fail, given=None, missing_hint='', regions=(None,), debug=None):
+    """A validated KmsConnection from a plugin's options; ``debug`` hears which credential source signs (-vvvv)."""
     if not HAS_REQUESTS:
         fail(MISSING_REQUESTS % (sys.executable, sys.executable))
     connection = KmsConnection(dict((name, get_option(name)) for name in CONNECTION_OPTIONS), fail, given or {},
-                               missing_hint=missing_hint)
+                               missing_hint=missing_hint, debug=debug)
     connection.validate(list(regions))
     return connection
 

@@ -27,7 +27,8 @@ description:
     the variable, never a value. Keep such files out of C(no_log)-less debug output as any secret.
   - Vars plugins of collections run only when enabled, for example
     C(ANSIBLE_VARS_ENABLED=host_group_vars,ncloud.kms.kms_vars) or C(vars_plugins_enabled) in C(ansible.cfg).
-  - Credentials and endpoints come from the same environment variables as the modules and the lookup.
+  - Credentials come from NCP's chain, as for the modules and the lookup (options, variables, a configure profile, the
+    server role), and endpoints from the same environment variables.
 author:
   - ncloud.kms developers (@ncloud-kms)
 options:
@@ -272,7 +273,7 @@ class VarsModule(BaseVarsPlugin):
             if not is_envelope(text) and ciphertext_version(text) is None:
                 fail('%s: the value of %s is not a whole NCP ciphertext (ncpkms:v<version>:<base64>, cut short or '
                      'missing its = padding?)' % (path, name_of(trail)))
-        connection = open_connection(self.get_option, fail, regions=[selector.first_region()])
+        connection = open_connection(self.get_option, fail, regions=[selector.first_region()], debug=display.vvvv)
         try:
             plaintexts = self.decrypt_leaves(connection, selector, context, leaves)
         finally:

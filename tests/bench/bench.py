@@ -316,10 +316,11 @@ class Bench(object):
         self.reset()
         self.module('kms_key', {'name': 'bench-vars'})
         sys.path.insert(0, os.path.join(self.work, 'collections'))
-        from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsClient
+        from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsClient, StaticKeys
         from ansible_collections.ncloud.kms.plugins.module_utils.crypto import KmsCrypto
         from ansible_collections.ncloud.kms.plugins.module_utils.transport import HttpSession
-        client = KmsClient(self.env['NCLOUD_KMS_ENDPOINT'], DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, HttpSession())
+        client = KmsClient(self.env['NCLOUD_KMS_ENDPOINT'], StaticKeys(DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, 'bench'),
+                           HttpSession())
         key = [k for k in client.request('GET', '/keys', query=[('pageNo', 1), ('pageSize', 200)])['keyList']
                if k['keyName'] == 'bench-vars'][0]
         sealed = KmsCrypto(client).encrypt(key, [('secret-%03d' % n).encode() for n in range(count)])

@@ -17,7 +17,7 @@ if [ "$port" -lt 1024 ] || [ "$port" -gt 65533 ]; then
     exit 2
 fi
 mkdir -p "$repo/.tmp"
-unset NCLOUD_ACCESS_KEY NCLOUD_SECRET_KEY
+unset NCLOUD_ACCESS_KEY NCLOUD_SECRET_KEY NCLOUD_ACCESS_KEY_ID NCLOUD_SECRET_ACCESS_KEY
 banner="$(mktemp)"
 trap 'rm -f "$banner"' EXIT
 cat >"$banner" <<MSG
@@ -25,7 +25,7 @@ The KMS emulator listens on 127.0.0.1:$port (global), :$((port + 1)) (KR) and :$
 In another shell, paste these lines, then run any playbook:
 
 export NCLOUD_KMS_ENDPOINT=http://127.0.0.1:$port NCLOUD_KMS_ENDPOINT_KR=http://127.0.0.1:$((port + 1)) NCLOUD_KMS_ENDPOINT_JPN=http://127.0.0.1:$((port + 2))
-export NCLOUD_ACCESS_KEY=EMULATORACCESSKEY0001 NCLOUD_SECRET_KEY=emulator-secret-key-0123456789abcdef
+export NCLOUD_ACCESS_KEY_ID=EMULATORACCESSKEY0001 NCLOUD_SECRET_ACCESS_KEY=emulator-secret-key-0123456789abcdef
 export ANSIBLE_COLLECTIONS_PATH="$repo/.tmp/demo/collections"   # the collection make demo installed
 export PATH="$repo/.venvs/demo/bin:\$PATH"                     # the ansible-playbook make demo installed
 ansible-playbook -i "$repo/playbooks/inventory.ini" "$repo/playbooks/key_lifecycle.yml"

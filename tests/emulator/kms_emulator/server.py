@@ -5,8 +5,9 @@
 
 Every ``/kms/v1`` request is checked like the API Gateway does (signature v2 over
 ``METHOD URI``, timestamp and access key; 5-minute window), passes through fault injection
-and is recorded in the request log. ``/_emulator/...`` is an unsigned admin API for tests:
-request log, key dump, reset, seeding, faults and the emulated clock offset.
+and is recorded in the request log. ``/latest/...`` is the instance metadata service of a VPC server with a server
+role (``metadata.py``): its temporary keys sign requests until they expire. ``/_emulator/...`` is an unsigned admin
+API for tests: request log, key dump, reset, seeding, faults, the emulated clock offset and the metadata service.
 """
 
 import base64
@@ -25,6 +26,7 @@ try:
 except ImportError:  # pragma: no cover - the emulator needs Python 3
     raise
 
+from .metadata import MetadataService
 from .rules import BOUNDARIES, VARIANTS, KmsError, Request
 from .store import Store
 
@@ -130,6 +132,9 @@ ADMIN_ROUTES = {
     ('PUT', 'variants'): 'admin_set_variants',
     ('GET', 'variants'): 'admin_variants',
     ('PUT', 'clock'): 'admin_clock',
+    ('PUT', 'metadata'): 'admin_set_metadata',
+    ('GET', 'metadata'): 'admin_metadata',
+    ('GET', 'metadata-keys'): 'admin_metadata_keys',
 }
 
 
@@ -158,6 +163,7 @@ class Emulator(object):
         self.start_variants = check_variants(variants)
         self.variants = set(self.start_variants)  # shared with the store; changed in place only
         self.store = Store(clock=self.now, state_file=state_file, variants=self.variants)
+        self.metadata = MetadataService(clock=self.now)   # /latest/... on every listener: the server role's keys
         self.log_lock = threading.Lock()
         self.requests = []
         self.logged = 0  # requests logged since the start, never reset: GET requests?since=N reads those after N
@@ -268,11 +274,22 @@ class Emulator(object):
             raise GatewayError(401, '200', 'Authentication Failed', 'invalid timestamp')
         if skew >= TIMESTAMP_WINDOW_MS:
             raise GatewayError(401, '200', 'Authentication Failed', 'timestamp is outside the 5 minute window')
-        if access_key != self.access_key:
-            raise GatewayError(401, '200', 'Authentication Failed', 'unknown access key')
-        expected = expected_signature(self.secret_key, method, uri, timestamp, access_key)
+        secret_key = self.secret_key_of(access_key)
+        expected = expected_signature(secret_key, method, uri, timestamp, access_key)
         if not hmac.compare_digest(expected, signature):
             raise GatewayError(401, '200', 'Authentication Failed', 'signature does not match')
+
+    def secret_key_of(self, access_key):
+        """The secret key of the emulator's access key, or of a temporary key of the server role until its
+        Expiration."""
+        if access_key == self.access_key:
+            return self.secret_key
+        temporary = self.metadata.secret_of(access_key)
+        if temporary is None:
+            raise GatewayError(401, '200', 'Authentication Failed', 'unknown access key')
+        if temporary[1]:
+            raise GatewayError(401, '200', 'Authentication Failed', 'the temporary access key has expired')
+        return temporary[0]
 
     # ---- dispatch ----------------------------------------------------------------------------------
 
@@ -327,6 +344,7 @@ class Emulator(object):
         self.set_faults({})
         self.set_variants(self.start_variants)
         self.clock_offset_ms = 0
+        self.metadata.reset()
         with self.log_lock:
             self.requests = []
             self.signatures = set()
@@ -359,6 +377,16 @@ class Emulator(object):
     def admin_clock(self, arguments):
         self.clock_offset_ms = int(arguments['offset_ms'])
         return {'offset_ms': self.clock_offset_ms}
+
+    def admin_set_metadata(self, arguments):
+        return self.metadata.configure(arguments)
+
+    def admin_metadata(self, arguments):
+        return self.metadata.state()
+
+    def admin_metadata_keys(self, arguments):
+        """Every temporary secret key issued since the reset: the secrets scan searches the output for them."""
+        return {'secret_keys': self.metadata.secret_keys()}
 
     # ---- listeners ---------------------------------------------------------------------------------
 
@@ -475,6 +503,10 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
             # a GET's parameters are in its query, the other methods' in their JSON body
             arguments = dict(parse_qsl(parts.query)) if method == 'GET' else self.read_body_safely()
             return self.handle_admin(method, parts.path[len('/_emulator/'):], arguments)
+        if parts.path.startswith('/latest/'):
+            self.read_body_safely()
+            status, body, content_type = self.emulator.metadata.answer(method, parts.path, self.headers)
+            return self.send_json(status, None, raw=body, content_type=content_type)
         emulator = self.emulator
         emulator.enter()
         entry = {'method': method, 'path': self.path, 'boundary': self.boundary, 'status': None,

@@ -31,7 +31,8 @@ def test_missing_credentials_say_that_module_defaults_does_not_reach_lookups(mon
     lookup = lookup_with({'key_name': 'app', 'secret_key': 'sk'}, monkeypatch)
     with pytest.raises(AnsibleLookupError) as caught:
         lookup.run(['ncpkms:v1:YWJj'], variables={})
-    assert 'access_key is required' in str(caught.value) and 'module_defaults does not reach lookups' in str(caught.value)
+    assert 'secret_key is set (by the option secret_key) but access_key is not' in str(caught.value)
+    assert 'module_defaults does not reach lookups' in str(caught.value)
 
 
 @pytest.mark.parametrize('term', ['ncpkms:v1:YWJjZA', 'ncpkms:v1:YWJjZA=', 'not a ciphertext'])

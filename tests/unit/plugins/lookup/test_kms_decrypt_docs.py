@@ -2,7 +2,7 @@
 # Copyright: ncloud.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every option of the kms_decrypt lookup, the common ones included, is used in its EXAMPLES; the plugins
-doc fragment only adds environment variables to options the shared fragment documents."""
+doc fragment only adds environment variables (and ansible.cfg entries) to options the shared fragment documents."""
 
 import re
 
@@ -20,7 +20,7 @@ def test_every_lookup_option_has_an_example():
     assert missing == []
 
 
-def test_the_plugins_fragment_only_adds_environment_variables_to_documented_options():
+def test_the_plugins_fragment_only_adds_environment_variables_and_ini_entries_to_documented_options():
     options = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
     for name, extra in yaml.safe_load(ModuleDocFragment.PLUGINS)['options'].items():
-        assert name in options and set(extra) == {'env'}
+        assert name in options and set(extra) in ({'env'}, {'env', 'ini'})

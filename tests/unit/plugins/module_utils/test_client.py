@@ -11,7 +11,7 @@ import json
 import pytest
 
 from ansible_collections.ncloud.kms.plugins.module_utils.client import (
-    KmsApiError, KmsClient, build_uri, error_from_response, sign,
+    KmsApiError, KmsClient, StaticKeys, build_uri, error_from_response, sign,
 )
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import EndpointError, check_endpoint
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import iter_keys
@@ -73,7 +73,7 @@ class Clock(object):
 
 def make_client(session, retries=3, clock=None):
     sleeps = []
-    client = KmsClient('https://ocapi.ncloud.com', ACCESS_KEY, SECRET_KEY, session, retries=retries,
+    client = KmsClient('https://ocapi.ncloud.com', StaticKeys(ACCESS_KEY, SECRET_KEY, 'test'), session, retries=retries,
                        sleep=sleeps.append, clock=clock or Clock())
     return client, sleeps
 
@@ -215,7 +215,7 @@ def test_a_non_idempotent_write_is_not_retried_once_it_may_have_been_sent():
 
 def test_timeout_is_passed_to_the_transport():
     session = FakeSession(ok({}))
-    client = KmsClient('https://x.example', ACCESS_KEY, SECRET_KEY, session, timeout=7, verify='/ca.pem')
+    client = KmsClient('https://x.example', StaticKeys(ACCESS_KEY, SECRET_KEY, 'test'), session, timeout=7, verify='/ca.pem')
     client.request('GET', '/keys/t')
     assert session.sent[0]['kwargs']['timeout'] == 7
     assert session.sent[0]['kwargs']['verify'] == '/ca.pem'

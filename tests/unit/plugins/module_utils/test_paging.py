@@ -6,7 +6,7 @@ once, in the API's order, with the client's own retry policy."""
 
 from ansible_collections.ncloud.kms.plugins.module_utils.transport import HttpSession
 
-from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsClient
+from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsClient, StaticKeys
 from ansible_collections.ncloud.kms.plugins.module_utils.keys import PAGE_SIZE, all_keys, iter_keys
 from ansible_collections.ncloud.kms.tests.emulator.kms_emulator.server import Emulator
 
@@ -21,8 +21,8 @@ def test_ten_thousand_keys_under_faults_come_once_each_in_order():
         expected = [key['keyTag'] for key in emulator.store.ordered('global')]
         emulator.set_faults({'error_rate': 0.15, 'drop_rate': 0.05, 'seed': 7})
         session = HttpSession()
-        client = KmsClient(emulator.urls()['global'], ACCESS, SECRET, session, retries=10, backoff_base=0.01,
-                           backoff_cap=0.05)
+        client = KmsClient(emulator.urls()['global'], StaticKeys(ACCESS, SECRET, 'test'), session, retries=10,
+                           backoff_base=0.01, backoff_cap=0.05)
         listed = [key['keyTag'] for key in all_keys(client)]
         counts = dict(emulator.fault_counts)
         emulator.set_faults({})

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from ansible_collections.ncloud.kms.plugins.module_utils import keys
-from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError, KmsClient
+from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiError, KmsClient, StaticKeys
 from ansible_collections.ncloud.kms.plugins.module_utils.transport import (
     CONNECT_FAILED, DROPPED, NO_SUCH_HOST, POOL_SIZE, PROXY_FAILED, READ_TIMEOUT, HttpSession, TransportError,
 )
@@ -268,8 +268,8 @@ def test_a_host_name_that_does_not_resolve_is_not_sent(no_proxy_variables):
 def test_a_host_name_that_does_not_resolve_fails_at_once_naming_the_host(no_proxy_variables):
     # retries=5 would take about 13 s of backoff (and six lookups) if the name were treated as transient
     sleeps = []
-    client = KmsClient('https://%s' % UNRESOLVABLE, 'AK', 'SK', HttpSession(), retries=5, sleep=sleeps.append,
-                       endpoint_source='the option endpoint')
+    client = KmsClient('https://%s' % UNRESOLVABLE, StaticKeys('AK', 'SK', 'test'), HttpSession(), retries=5,
+                       sleep=sleeps.append, endpoint_source='the option endpoint')
     started = time.monotonic()
     with pytest.raises(KmsApiError) as caught:
         client.request('GET', '/keys')

@@ -28,6 +28,7 @@ except ImportError:  # ansible-core before 2.19
             yield
 
 CREDENTIALS = {'access_key': 'AKUNITTEST', 'secret_key': 'unit-test-secret'}
+OMIT = object()   # an argument value: the task leaves the option out (CREDENTIALS too)
 
 
 class ModuleExited(SystemExit):
@@ -63,6 +64,7 @@ def run_module(module_class, args, client=None, check_mode=False, environ=None):
     warnings = []
     task_args = dict(CREDENTIALS)
     task_args.update(args)
+    task_args = dict((name, value) for name, value in task_args.items() if value is not OMIT)
     if check_mode:
         task_args['_ansible_check_mode'] = True
     with patch_module_args(task_args), \

@@ -45,14 +45,17 @@ def test_every_option_of_the_module_has_an_example(name):
     assert missing == []
 
 
-def test_the_connection_options_have_one_example_for_every_module():
+def test_the_connection_options_have_examples_for_every_module():
+    # one with keys (every option but the other sources'), one with a configure profile and no server role
     import yaml as yaml_module
     from ansible_collections.ncloud.kms.plugins.doc_fragments.auth import ModuleDocFragment
     notes = yaml_module.safe_load(ModuleDocFragment.MODULES)['notes']
-    example = [note for note in notes if 'module_defaults: {group/ncloud.kms.kms:' in note]
-    assert len(example) == 1
-    flow = re.search(r'C\((module_defaults: .*\}\})\)', example[0]).group(1)
-    given = yaml_module.safe_load(flow)['module_defaults']['group/ncloud.kms.kms']
+    examples = [note for note in notes if 'module_defaults: {group/ncloud.kms.kms:' in note]
+    assert len(examples) == 2
+    given = set()
+    for example in examples:
+        flow = re.search(r'C\((module_defaults: .*\}\})\)', example).group(1)
+        given.update(yaml_module.safe_load(flow)['module_defaults']['group/ncloud.kms.kms'])
     assert sorted(given) == sorted(CONNECTION_OPTIONS)
 
 
@@ -75,8 +78,8 @@ def test_the_connection_fragment_documents_the_connection_table():
         assert entry['type'] == facts['type'], option
         assert entry.get('default') == facts.get('default'), option
         assert entry.get('choices') == facts.get('choices'), option
-        if 'env' in facts:
-            assert 'E(%s)' % facts['env'] in ' '.join(entry['description']), option
+        for variable in facts.get('env', ()):
+            assert 'E(%s)' % variable in ' '.join(entry['description']), option
 
 
 def test_only_modules_are_told_that_module_defaults_set_the_options():
@@ -88,9 +91,19 @@ def test_only_modules_are_told_that_module_defaults_set_the_options():
 
 
 def test_the_plugins_fragment_gives_lookups_the_same_environment_variables():
+    # Ansible takes the last variable set of a plugin option's list; a module's fallback the first: reversed lists
+    # give both the same precedence.
     env = dict((option, [item['name'] for item in entry['env']])
-               for option, entry in fragment_options('ncloud.kms.auth.plugins').items())
-    assert env == dict((option, [facts['env']]) for option, facts in CONNECTION_OPTIONS.items() if 'env' in facts)
+               for option, entry in fragment_options('ncloud.kms.auth.plugins').items() if 'env' in entry)
+    assert env == dict((option, list(reversed(facts['env']))) for option, facts in CONNECTION_OPTIONS.items()
+                       if 'env' in facts)
+
+
+def test_the_configure_file_options_have_an_ansible_cfg_entry_for_the_plugins():
+    ini = dict((option, entry['ini']) for option, entry in fragment_options('ncloud.kms.auth.plugins').items()
+               if 'ini' in entry)
+    assert ini == dict((option, [{'section': 'ncloud_kms', 'key': option}])
+                       for option in ('config_file', 'profile', 'server_role'))
 
 
 def test_the_key_selector_fragments_document_the_key_selector_options():

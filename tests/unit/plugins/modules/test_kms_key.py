@@ -44,9 +44,17 @@ BAD_INPUT = [
     ({'key_tag': 't', 'rename_from': 'old-x'}, 'mutually exclusive: rename_from|key_tag'),
     # credentials, endpoints, transport
     ({'name': 'bad-x', 'access_key': ''},
-     'access_key is required: set the option access_key or the environment variable NCLOUD_ACCESS_KEY'),
+     'secret_key is set (by the option secret_key) but access_key is not: set access_key too (the option, or the '
+     'environment variable NCLOUD_ACCESS_KEY_ID or NCLOUD_ACCESS_KEY), or neither, to use the configure file or the '
+     'server role'),
     ({'name': 'bad-x', 'secret_key': ''},
-     'secret_key is required: set the option secret_key or the environment variable NCLOUD_SECRET_KEY'),
+     'access_key is set (by the option access_key) but secret_key is not: set secret_key too (the option, or the '
+     'environment variable NCLOUD_SECRET_ACCESS_KEY or NCLOUD_SECRET_KEY)'),
+    ({'name': 'bad-x', 'access_key': '', 'secret_key': '', 'config_file': '/nonexistent/configure'},
+     'the configure file /nonexistent/configure (profile DEFAULT) does not exist'),
+    ({'name': 'bad-x', 'access_key': '', 'secret_key': '', 'config_file': '/nonexistent/c', 'profile': 'prod'},
+     'the configure file /nonexistent/c (profile prod) does not exist'),
+    ({'name': 'bad-x', 'access_key': '', 'secret_key': '', 'server_role': 'sometimes'}, "argument 'server_role' is of type"),
     ({'name': 'bad-x', 'endpoint': 'http://kms.example.com'}, 'endpoint uses plain http:// to the non-loopback host kms.example.com'),
     ({'name': 'bad-x', 'endpoint_kr': 'http://10.20.30.40:8080'}, 'endpoint_kr uses plain http:// to the non-loopback host'),
     ({'name': 'bad-x', 'endpoint': 'kms.example.com'}, 'endpoint must be an http(s) URL with a host'),

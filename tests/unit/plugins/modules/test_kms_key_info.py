@@ -24,7 +24,7 @@ BAD_INPUT = [
     ({'activity_hours': 24, 'activity_limit': 10001}, 'activity_limit must be between 1 and 10000; got 10001'),
     ({'unused_for_days': 0}, 'unused_for_days must be between 1 and 3650; got 0'),
     ({'usage': 'lots'}, "argument 'usage' is of type"),
-    ({'secret_key': ''}, 'secret_key is required'),
+    ({'secret_key': ''}, 'access_key is set (by the option access_key) but secret_key is not'),
     ({'endpoint_jpn': 'http://192.168.1.1'}, 'endpoint_jpn uses plain http://'),
     ({'scope': {'names': ['app key']}}, 'scope.names takes shell-style patterns of key names'),
 ]

@@ -28,8 +28,8 @@ def connection_options(monkeypatch):
     validate = KmsConnection.validate
 
     def recording(self, regions):
+        validate(self, regions)
         seen.append(dict(self.options, base_url=self.base_url(), source=self.endpoint_source()))
-        return validate(self, regions)
     monkeypatch.setattr(KmsConnection, 'validate', recording)
     return seen
 
@@ -76,7 +76,7 @@ def test_plugins_read_their_options_with_empty_variables_unset(monkeypatch):
 
 def test_the_lookup_sets_its_options_with_empty_variables_unset(monkeypatch):
     monkeypatch.setenv('NCLOUD_KMS_SITE', '')
-    lookup = lookup_with({'key_name': 'app'}, monkeypatch)
+    lookup = lookup_with({'key_name': 'app', 'server_role': False}, monkeypatch)
     seen = []
     monkeypatch.setattr(lookup, 'set_options', lambda **kwargs: seen.append('NCLOUD_KMS_SITE' in os.environ))
     with pytest.raises(AnsibleLookupError):   # no credentials in these options: fails before any request
