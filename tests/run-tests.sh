@@ -21,8 +21,11 @@
 #   syntax-check                 ansible-playbook --syntax-check of every playbook in playbooks/
 #   reliability                  the faults target with 3 seeds, the reliability target (transport, TLS, 20 forks,
 #                                secrets scans) and the bad-input unit cases, with their figures
-#   release-checks               lint, publish, make docs, the site in headless Chromium and awx, one after the other
-#                                (a lane of make test)
+#   eda                          the shipped rulebooks run by ansible-rulebook (Java 17 installed from Debian's packages
+#                                when missing) against the emulator: a protected key's deletion cancelled, a rotated
+#                                key's files renewed (tests/eda/run_rulebooks.sh)
+#   release-checks               lint, publish, make docs, the site in headless Chromium, awx and eda, one after the
+#                                other (a lane of make test)
 #   all                          make test, in lanes at once (CI has 2 cores): sanity, units, the role targets and
 #                                build-install in the foreground; beside them the script targets, the key-management
 #                                targets (kms_key, _migrate, _rotate, _version), the release checks (lint, publish,
@@ -399,12 +402,14 @@ case "$what" in
         timed "documentation site (make docs: guides and plugin pages, no warning)" "$repo/tests/utils/docs.sh"
         timed "the site in headless Chromium (every page, links, screenshots)" "$repo/tests/utils/site-check.sh"
         timed "AWX jobs (ansible-runner, navigator, concurrent jobs)" run_awx
+        timed "Event-Driven Ansible: the shipped rulebooks in ansible-rulebook" "$repo/tests/eda/run_rulebooks.sh"
         print_timings
         ;;
+    eda) "$repo/tests/eda/run_rulebooks.sh" ;;
     compat-short) run_compat_short; print_timings ;;
     compat) run_compat ;;
     matrix) mkdir -p "$repo/.tmp/matrix"; run_matrix ;;
     all) run_all ;;
-    *) echo "usage: $0 [sanity|units|integration|lint|build-install|publish|awx|release-checks|compat-short|compat|ansible-doc|syntax-check|reliability|matrix|all]" >&2
+    *) echo "usage: $0 [sanity|units|integration|lint|build-install|publish|awx|eda|release-checks|compat-short|compat|ansible-doc|syntax-check|reliability|matrix|all]" >&2
        exit 2 ;;
 esac

@@ -3,7 +3,7 @@
 # Re-installs only when the requirements changed since the last install.
 #
 #   tests/venv.sh                       .venvs/test: the test tools (tests/requirements.txt)
-#   tests/venv.sh demo|docs|publish|awx .venvs/demo, .venvs/docs, .venvs/publish, .venvs/awx (tests/requirements-KIND.txt)
+#   tests/venv.sh demo|docs|publish|awx|eda  .venvs/KIND (tests/requirements-KIND.txt)
 #   tests/venv.sh row CORE PYTHON [demo] .venvs/matrix/CORE-test (or -demo): one row of tests/matrix/versions.txt,
 #                                       ansible-core CORE on Python PYTHON (e.g. 2.16.19 3.10), with the test
 #                                       tools of tests/matrix/requirements.txt, or only requests for demo
@@ -16,7 +16,7 @@ python="${PYTHON:-python3}"
 
 case "$kind" in
     test) venv="$repo/.venvs/test" requirements="$repo/tests/requirements.txt" ;;
-    demo|docs|publish|awx) venv="$repo/.venvs/$kind" requirements="$repo/tests/requirements-$kind.txt" ;;
+    demo|docs|publish|awx|eda) venv="$repo/.venvs/$kind" requirements="$repo/tests/requirements-$kind.txt" ;;
     row)
         core="$2" py="$3" row_kind="${4:-test}"
         venv="$repo/.venvs/matrix/$core-$row_kind"
@@ -29,7 +29,7 @@ case "$kind" in
         } >"$requirements"
         python="$("$repo/tests/python-for.sh" "$py")"
         ;;
-    *) echo "usage: $0 [test|demo|docs|publish|awx|row CORE PYTHON [demo]]" >&2; exit 2 ;;
+    *) echo "usage: $0 [test|demo|docs|publish|awx|eda|row CORE PYTHON [demo]]" >&2; exit 2 ;;
 esac
 venv="${KMS_VENV:-$venv}"
 requirements="${KMS_REQUIREMENTS:-$requirements}"
