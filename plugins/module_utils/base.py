@@ -416,34 +416,37 @@ class KmsModule(object):
         problem = unwritable(dest)
         if problem:
             self.fail('%s %s' % (dest, problem))
-        folder = os.path.dirname(os.path.abspath(dest))
+        shown, dest = dest, os.path.abspath(dest)   # ansible-core's atomic_move falls back to dirname(dest): never ''
+        folder = os.path.dirname(dest)
         created = private and not os.path.exists(dest)
         try:
             if created:
                 os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
             handle, temp = tempfile.mkstemp(dir=folder, prefix='.ncloud_kms.')
         except OSError as exc:
-            self.fail('%s cannot be written: %s' % (dest, exc.strerror))
+            if created and os.path.exists(dest):
+                os.remove(dest)
+            self.fail('%s cannot be written: %s' % (shown, exc.strerror))
         try:
             with os.fdopen(handle, 'wb') as out:
                 write(out)
-            self.move_into_place(temp, dest)
+            self.move_into_place(temp, dest, shown)
         except BaseException:
             for leftover in [temp] + ([dest] if created else []):
                 if os.path.exists(leftover):
                     os.remove(leftover)
             raise
 
-    def move_into_place(self, temp, dest):
-        """ansible-core's atomic move, with a failure that names ``dest`` (ansible-core 2.19 raises a plain Exception
-        naming the temporary file)."""
+    def move_into_place(self, temp, dest, shown=None):
+        """ansible-core's atomic move, with a failure that names ``dest`` as the task gave it (``shown``; ansible-core
+        2.19 raises a plain Exception naming the temporary file)."""
         try:
             self.module.atomic_move(temp, dest)
         except Exception as exc:  # pylint: disable=broad-exception-caught
             cause = exc if isinstance(exc, OSError) else exc.__cause__
             if not isinstance(cause, OSError):
                 raise
-            raise ModuleFailure('%s cannot be written: %s' % (dest, cause.strerror or cause))
+            raise ModuleFailure('%s cannot be written: %s' % (shown or dest, cause.strerror or cause))
 
     def set_file_attributes(self, dest):
         """The file attributes of ``dest`` from the task's options (``add_file_common_args``: mode, owner, group, the

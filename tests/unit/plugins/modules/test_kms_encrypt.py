@@ -57,6 +57,15 @@ def test_a_new_dest_is_written_outside_check_mode_only(tmp_path):
     assert result['actions'] == ['write dest'] and dest.read_text() == SEALED + '\n'
 
 
+def test_a_new_dest_given_as_a_relative_path_is_written(tmp_path, monkeypatch):
+    # ansible-core's atomic_move, creating a file, reads the mode of dirname(dest): '' for a relative dest, which the
+    # module turns into an absolute path (the tutorial's steps found it: the file was written, the task failed).
+    monkeypatch.chdir(tmp_path)
+    client = ScriptedClient(('LIST', None, [KEY]), ('POST', '/keys/t/encrypt', {'ciphertext': SEALED}))
+    result = run_module(KmsEncrypt, {'key_name': 'app', 'content': 'pw', 'dest': 'pw.ncpkms'}, client)
+    assert result['changed'] and (tmp_path / 'pw.ncpkms').read_text() == SEALED + '\n'
+
+
 def test_a_disabled_key_fails_before_encrypting():
     client = ScriptedClient(('LIST', None, [dict(KEY, status='DISABLE')]))
     with pytest.raises(ModuleFailed) as failed:
