@@ -1,6 +1,6 @@
 # ncloud.kms: the commands a newcomer needs. Everything runs offline apart from the package registries.
 # `make help` lists them. T= and K= pick one piece: make integration T=kms_key, make units K=rotate.
-.PHONY: help clean demo emulator test test-matrix docs bench reliability sanity units integration lint build-install \
+.PHONY: help clean demo emulator test test-matrix docs docs-steps bench reliability sanity units integration lint build-install \
 	publish awx compat venv
 .DEFAULT_GOAL := help
 
@@ -21,6 +21,9 @@ test-matrix:  ## sanity, units and integration on every supported ansible-core (
 
 docs:  ## the collection's HTML documentation (antsibull-docs + Sphinx) in docs/build/html
 	tests/utils/docs.sh
+
+docs-steps:  ## run the guides' steps (code blocks marked .. step:) against an emulator on port 8080
+	tests/utils/doc_steps.sh
 
 bench:  ## API calls, per-task overhead, scaling, parallelism, latency, group_vars secrets, instructions, kms_keys; ratios to ping
 	"$$(tests/venv.sh)/python" tests/bench/bench.py

@@ -24,12 +24,16 @@
 #   eda                          the shipped rulebooks run by ansible-rulebook (Java 17 installed from Debian's packages
 #                                when missing) against the emulator: a protected key's deletion cancelled, a rotated
 #                                key's files renewed (tests/eda/run_rulebooks.sh)
-#   release-checks               lint, publish, make docs, the site in headless Chromium, awx and eda, one after the
-#                                other (a lane of make test)
+#   docs-steps                   the guides' steps: every code block marked ".. step:" in docs/docsite/rst, page by
+#                                page, against an emulator on port 8080, as a reader runs them (tests/utils/doc_steps.sh)
+#   release-checks               lint, publish, make docs, the site in headless Chromium and awx, one after the other
+#                                (a lane of make test)
+#   guides-and-events            docs-steps, then eda (a lane of make test)
 #   all                          make test, in lanes at once (CI has 2 cores): sanity, units, the role targets and
 #                                build-install in the foreground; beside them the script targets, the key-management
 #                                targets (kms_key, _migrate, _rotate, _version), the release checks (lint, publish,
-#                                awx), and the compat stage of the oldest and of the newest ansible-core, each into
+#                                awx), the guides' steps and the rulebooks, and the compat stage of the oldest and of
+#                                the newest ansible-core, each into
 #                                .tmp/lanes/<lane>.log, printed when it ends
 #   matrix                       sanity, units and integration on every row of tests/matrix/versions.txt
 #                                (KMS_MATRIX_ROWS="2.17.14 2.18.19" runs only those rows)
@@ -339,8 +343,8 @@ run_all() {
     # sanity, units, the role targets and build-install on the main ansible-core. Beside it, each into
     # .tmp/lanes/<lane>.log (printed whole when it ends): the script targets (faults, reliability, variants: much of
     # their time is waiting on timeouts and retries), the key-management role targets (about half of the role targets'
-    # time, with their own emulator), the release checks (lint, publish, AWX jobs) and the compat stage of the oldest
-    # and of the newest ansible-core. The lanes are sized by their CPU time (the stage times print it), so that no
+    # time, with their own emulator), the release checks (lint, publish, AWX jobs), the guides' steps and the
+    # rulebooks (guides-and-events) and the compat stage of the oldest and of the newest ansible-core. The lanes are sized by their CPU time (the stage times print it), so that no
     # lane runs on alone for long once the others are done.
     local scripts=(faults reliability variants) role_lane=(kms_key kms_key_migrate kms_key_rotate kms_key_version)
     local excluded=() core py role failed=0 lane_end target
@@ -351,6 +355,7 @@ run_all() {
     start_lane scripts env KMS_TEST_ROOT="$test_root_base-scripts" "$0" integration "${scripts[@]}"
     start_lane roles env KMS_TEST_ROOT="$test_root_base-roles" "$0" integration "${role_lane[@]}"
     start_lane release "$0" release-checks
+    start_lane guides-and-events "$0" guides-and-events
     while read -r core py role; do
         [ "$role" = oldest ] || [ "$role" = newest ] || continue
         start_lane "compat-$core" env KMS_MATRIX_ROWS="$core" "$0" compat-short
@@ -373,10 +378,11 @@ run_all() {
     timings+=("$(printf '%-44s %5ds  cpu %5ds' "make test in all (virtual environments too)" $(( $(date +%s) - script_start )) \
         "$(cpu_s $$)")")
     print_timings
-    grep -h -A20 '^=== stage times' "$repo"/.tmp/lanes/release.log "$repo"/.tmp/lanes/compat-*.log \
+    grep -h -A20 '^=== stage times' "$repo"/.tmp/lanes/release.log "$repo"/.tmp/lanes/guides-and-events.log \
+        "$repo"/.tmp/lanes/compat-*.log \
         | grep -v '^===\|^--$\|^lane ' || true
     [ "$failed" = 0 ] || return 1
-    echo "all test stages passed: sanity, units, integration, lint, build-install-run, publish, AWX jobs, compat (oldest and newest)"
+    echo "all test stages passed: sanity, units, integration, lint, build-install-run, publish, AWX jobs, the guides' steps, Event-Driven Ansible, compat (oldest and newest)"
 }
 
 case "$what" in
@@ -402,14 +408,19 @@ case "$what" in
         timed "documentation site (make docs: guides and plugin pages, no warning)" "$repo/tests/utils/docs.sh"
         timed "the site in headless Chromium (every page, links, screenshots)" "$repo/tests/utils/site-check.sh"
         timed "AWX jobs (ansible-runner, navigator, concurrent jobs)" run_awx
+        print_timings
+        ;;
+    guides-and-events)
+        timed "the guides' steps (every block marked .. step:, against the emulator)" "$repo/tests/utils/doc_steps.sh"
         timed "Event-Driven Ansible: the shipped rulebooks in ansible-rulebook" "$repo/tests/eda/run_rulebooks.sh"
         print_timings
         ;;
     eda) "$repo/tests/eda/run_rulebooks.sh" ;;
+    docs-steps) "$repo/tests/utils/doc_steps.sh" "$@" ;;
     compat-short) run_compat_short; print_timings ;;
     compat) run_compat ;;
     matrix) mkdir -p "$repo/.tmp/matrix"; run_matrix ;;
     all) run_all ;;
-    *) echo "usage: $0 [sanity|units|integration|lint|build-install|publish|awx|eda|release-checks|compat-short|compat|ansible-doc|syntax-check|reliability|matrix|all]" >&2
+    *) echo "usage: $0 [sanity|units|integration|lint|build-install|publish|awx|eda|docs-steps|release-checks|guides-and-events|compat-short|compat|ansible-doc|syntax-check|reliability|matrix|all]" >&2
        exit 2 ;;
 esac

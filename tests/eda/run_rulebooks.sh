@@ -26,12 +26,9 @@ if [ "${1:-}" != inside ]; then
     bin="$("$repo/tests/venv.sh" eda)"
     work="$(mktemp -d)"
     trap 'rm -rf "$work"' EXIT
-    "$bin/ansible-galaxy" collection build "$repo" --output-path "$work/build" --force >/dev/null
-    ANSIBLE_COLLECTIONS_PATH="$work/collections" "$bin/ansible-galaxy" collection install \
-        "$work"/build/ncloud-kms-*.tar.gz -p "$work/collections" --force >/dev/null
-    export PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$work/collections" KMS_EDA_WORK="$work"
-    # the one warning ansible-core's dependencies print on every start (as make demo filters it)
-    export PYTHONWARNINGS="ignore:DSA is deprecated"
+    # shellcheck disable=SC1091 # a file of this repository
+    BIN="$bin" WORK="$work" source "$repo/tests/utils/installed-collection.sh"
+    export KMS_EDA_WORK="$work"
     KMS_EMULATOR_PYTHON="$bin/python" "$repo/tests/emulator/with-emulator.sh" "$0" inside
     exit
 fi

@@ -2,7 +2,8 @@
 # Copyright: ncloud.kms contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The built documentation site (make docs) in a real browser: headless Chromium loads the index, every plugin page
-and every guide from a server on loopback; every page must load with its title, no internal link of the built tree
+and every guide from a server on loopback; every page must load with its title, a guide's prose must show no rst
+markup as text (backticks, asterisks, roles, directives), no internal link of the built tree
 may point at a missing file, and the server must answer no request with 404. Screenshots of the index and of
 kms_key's page are written under .tmp/site/ for a person to look at.
 
@@ -13,6 +14,7 @@ import functools
 import html.parser
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -57,6 +59,41 @@ def internal_target(page, target, root):
     if not path.startswith(root):
         return None
     return os.path.join(path, 'index.html') if os.path.isdir(path) else path
+
+
+class Prose(html.parser.HTMLParser):
+    """The text a reader sees outside code (pre, code, kbd, script and style): where rst markup that did not render
+    shows as literal backticks, asterisks or roles."""
+
+    CODE_TAGS = ('pre', 'code', 'kbd', 'script', 'style', 'tt', 'samp')
+
+    def __init__(self):
+        super(Prose, self).__init__()
+        self.depth, self.text = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.CODE_TAGS:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag in self.CODE_TAGS and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if not self.depth:
+            self.text.append(data)
+
+
+# rst that did not render: backticks, strong or emphasis markers, roles, directives and step markers
+LITERAL_MARKUP = re.compile(r'`|\*\*|(?:^|\s)\*[A-Za-z]|[A-Za-z]\*(?:\s|$)|:(?:ref|doc|literal|code):|^\.\. |\.\. step:',
+                            re.MULTILINE)
+
+
+def literal_markup(dom):
+    """The pieces of a page's prose that look like rst markup left as text."""
+    parser = Prose()
+    parser.feed(dom)
+    return sorted(set(match.group(0).strip() for match in LITERAL_MARKUP.finditer(''.join(parser.text))))
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -113,6 +150,8 @@ def main(root, shots):
         code, dom = chromium('--dump-dom', url)
         if code or '<title>' not in dom or titles[page] not in dom:
             sys.exit('FAIL: Chromium did not load %s (exit %d): %s' % (url, code, dom[:300]))
+        if '/docsite/' in page and literal_markup(dom):
+            sys.exit('FAIL: %s shows rst markup as text: %s' % (url, literal_markup(dom)))
     os.makedirs(shots, exist_ok=True)
     for name, page in (('index', 'index.html'), ('kms_key', 'collections/ncloud/kms/kms_key_module.html')):
         target = os.path.join(os.path.abspath(shots), name + '.png')
@@ -123,8 +162,8 @@ def main(root, shots):
     if QuietHandler.missing:
         sys.exit('FAIL: the pages asked for files the site does not have: %s' % sorted(set(QuietHandler.missing)))
     guides = [page for page in pages if '/docsite/' in page]
-    print('site: %d pages loaded in headless Chromium (%d guides), %d internal links checked, no 404; screenshots '
-          'in %s' % (len(pages), len(guides), checked, shots))
+    print('site: %d pages loaded in headless Chromium (%d guides, no rst markup left as text), %d internal links '
+          'checked, no 404; screenshots in %s' % (len(pages), len(guides), checked, shots))
 
 
 if __name__ == '__main__':

@@ -8,7 +8,6 @@ arguments refused before any request."""
 import asyncio
 import json
 import os
-import runpy
 
 import pytest
 
@@ -16,6 +15,7 @@ from ansible_collections.ncloud.kms.plugins.module_utils.client import KmsApiErr
 from ansible_collections.ncloud.kms.plugins.module_utils.connection import CONNECTION_OPTIONS, KmsConnection
 from ansible_collections.ncloud.kms.plugins.plugin_utils.key_events import EVENT_TYPES, KeyWatcher
 from ansible_collections.ncloud.kms.tests.emulator.kms_emulator.server import Emulator
+from ansible_collections.ncloud.kms.tests.unit.utils.load import load_file
 
 ACCESS, SECRET = 'AKEVENTS0001', 'events-secret-0123456789'
 SOURCE = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'extensions', 'eda', 'plugins', 'event_source',
@@ -198,7 +198,7 @@ def test_every_event_kind_is_declared():
 # ---- the source, as ansible-rulebook runs it -------------------------------------------------------------
 
 def source():
-    return runpy.run_path(SOURCE)
+    return load_file(SOURCE, 'kms_key_events')   # as ansible-rulebook runs it: by path
 
 
 class Queue(object):
