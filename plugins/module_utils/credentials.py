@@ -87,8 +87,8 @@ def profile_keys(path, profile, explicit):
             raise CredentialsError('the configure file %s (profile %s) does not exist' % (path, profile))
         return None, 'no such file'
     profiles = read_profiles(path)
-    fields = profiles.get(profile)
-    if not fields:
+    fields = profiles.get(profile) or {}
+    if profile not in profiles or (not fields and not explicit):   # an empty section named on purpose: no keys
         named = sorted(name for name, values in profiles.items() if values)
         if explicit:
             raise CredentialsError('the profile %s is not in the configure file %s (its profiles: %s)'

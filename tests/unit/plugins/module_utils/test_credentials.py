@@ -176,6 +176,15 @@ def test_lines_before_any_section_are_the_default_profile(monkeypatch, tmp_path)
     assert connection.keys.current() == (ACCESS, SECRET)
 
 
+def test_an_empty_profile_named_on_purpose_says_it_has_no_keys(monkeypatch, tmp_path):
+    path = tmp_path / 'configure'
+    path.write_text('[DEFAULT]\nncloud_access_key_id = %s\nncloud_secret_access_key = %s\n[empty]\n' % (ACCESS, SECRET))
+    with pytest.raises(Failed) as caught:
+        connect({'NCLOUD_CONFIG_FILE': str(path), 'NCLOUD_PROFILE': 'empty'}, monkeypatch)
+    assert str(caught.value).startswith('the profile empty of the configure file %s has no ncloud_access_key_id and no '
+                                        'ncloud_secret_access_key' % path)
+
+
 def test_a_profile_never_takes_a_key_from_the_default_section(monkeypatch, configure):
     with pytest.raises(Failed) as caught:
         connect({'NCLOUD_CONFIG_FILE': configure, 'NCLOUD_PROFILE': 'half'}, monkeypatch)
